@@ -1,0 +1,1 @@
+int fulcrum_placeholder(void);

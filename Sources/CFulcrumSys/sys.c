@@ -1,0 +1,2 @@
+#include "CFulcrumSys.h"
+int fulcrum_placeholder(void) { return 0; }
