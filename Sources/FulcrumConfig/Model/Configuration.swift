@@ -25,10 +25,14 @@ public struct AdminSettings: Sendable, Equatable {
     public var listen: IPEndpoint
     /// Absolute or relative-to-the-working-directory path (already resolved against the config file's folder).
     public var tokenFile: String?
+    /// The bearer token: `tokenFile`'s content with surrounding whitespace trimmed, read when the configuration was
+    /// loaded (so a reload picks up a new token, and a missing or empty file is a validation error).
+    public var token: String?
 
-    public init(listen: IPEndpoint, tokenFile: String?) {
+    public init(listen: IPEndpoint, tokenFile: String?, token: String? = nil) {
         self.listen = listen
         self.tokenFile = tokenFile
+        self.token = token
     }
 }
 
