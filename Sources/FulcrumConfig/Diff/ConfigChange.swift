@@ -28,7 +28,8 @@ public struct ConfigChange: Sendable, Equatable, CustomStringConvertible {
         switch self.kind {
         case .backendAdded(let address): return "backend \(address) added"
         case .backendRemoved(let address): return "backend \(address) removed"
-        case .backendChanged(let address, let key, let old, let new): return "backend \(address) \(key) \(old) -> \(new)"
+        case .backendChanged(let address, let key, let old, let new):
+            return "backend \(address) \(key) \(old) -> \(new)"
         case .settingChanged(let key, let old, let new): return "\(key) \(old) -> \(new)"
         case .sectionAdded(let key): return "\(key) added"
         case .sectionRemoved(let key): return "\(key) removed"

@@ -16,7 +16,9 @@ public func describeChanges(old: Configuration, new: Configuration) -> [ServiceC
         }
         let changes = ServiceComparison.changes(from: before, to: service)
         if !changes.isEmpty {
-            result.append(ServiceChange(name: service.name, kind: .changed, changes: changes, old: before, new: service))
+            result.append(
+                ServiceChange(name: service.name, kind: .changed, changes: changes, old: before, new: service)
+            )
         }
     }
     for service in old.services where !newNames.contains(service.name) {
@@ -79,7 +81,10 @@ enum ServiceComparison {
             setting("allow", old.allow.map(self.list) ?? "any", new.allow.map(self.list) ?? "any")
         }
         if Set(old.deny) != Set(new.deny) {
-            setting("deny", old.deny.isEmpty ? "none" : self.list(old.deny), new.deny.isEmpty ? "none" : self.list(new.deny))
+            setting(
+                "deny", old.deny.isEmpty ? "none" : self.list(old.deny),
+                new.deny.isEmpty ? "none" : self.list(new.deny)
+            )
         }
         setting("proxy_protocol", old.proxyProtocol.rawValue, new.proxyProtocol.rawValue)
         setting("accept_proxy_protocol", "\(old.acceptProxyProtocol)", "\(new.acceptProxyProtocol)")

@@ -92,7 +92,9 @@ extension ConfigValidator {
                 return nil
             }
         case .failure(let failure):
-            self.error(context, "\(expected), found \(entry.value.foundDescription) (\(failure.reason))", at: entry.value)
+            self.error(
+                context, "\(expected), found \(entry.value.foundDescription) (\(failure.reason))", at: entry.value
+            )
             return nil
         }
     }

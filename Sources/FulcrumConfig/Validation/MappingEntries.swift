@@ -46,7 +46,8 @@ extension ConfigValidator {
                 for source in sources {
                     guard case .mapping = source else {
                         self.error(
-                            context, "'<<' must merge a mapping or a list of mappings, found \(source.foundDescription)",
+                            context,
+                            "'<<' must merge a mapping or a list of mappings, found \(source.foundDescription)",
                             at: source
                         )
                         continue
@@ -72,7 +73,8 @@ extension ConfigValidator {
         for entry in self.flattenedPairs(of: node, context: context) {
             if entries[entry.key] != nil { continue }
             guard known.contains(entry.key) else {
-                // Extension keys (`x-defaults: &defaults ...`) give anchors a home at the top level, as in Compose files.
+                // Extension keys (`x-defaults: &defaults ...`) give anchors a home at the top level, as in
+                // Compose files.
                 if section == .root, entry.key.hasPrefix("x-") { continue }
                 self.error(context, self.unknownKeyMessage(entry.key, known: known), at: entry.keyNode)
                 continue

@@ -51,7 +51,9 @@ extension ConfigValidator {
             default: break
             }
         }
-        self.error(context, "\(entry.key) must be true or false, found \(entry.value.foundDescription)", at: entry.value)
+        self.error(
+            context, "\(entry.key) must be true or false, found \(entry.value.foundDescription)", at: entry.value
+        )
         return nil
     }
 

@@ -28,7 +28,9 @@ extension ConfigValidator {
             let parsed = self.choice(entry, [("tcp", TransportProtocol.tcp), ("udp", .udp)], context: context)
         {
             if let feature = FeatureGate.requiredFeature(for: parsed), !self.features.contains(feature) {
-                self.error(context, FeatureGate.valueNotSupported(key: "protocol", value: parsed.rawValue), at: entry.value)
+                self.error(
+                    context, FeatureGate.valueNotSupported(key: "protocol", value: parsed.rawValue), at: entry.value
+                )
             } else {
                 transport = parsed
             }
@@ -136,7 +138,9 @@ extension ConfigValidator {
             ]
             if let parsed = self.choice(entry, options, context: context) {
                 if let feature = FeatureGate.requiredFeature(for: parsed), !self.features.contains(feature) {
-                    self.error(context, FeatureGate.valueNotSupported(key: "balance", value: parsed.name), at: entry.value)
+                    self.error(
+                        context, FeatureGate.valueNotSupported(key: "balance", value: parsed.name), at: entry.value
+                    )
                     balanceKnown = false
                 } else {
                     balance = parsed
@@ -150,7 +154,8 @@ extension ConfigValidator {
                 if let size = self.maglevTableSize(entry, context: context) { balance = .maglev(tableSize: size) }
             } else if balanceKnown {
                 self.error(
-                    context, "maglev_table_size is only allowed with balance maglev (this service uses \(balance.name))",
+                    context,
+                    "maglev_table_size is only allowed with balance maglev (this service uses \(balance.name))",
                     at: entry.keyNode
                 )
             }
@@ -181,7 +186,8 @@ extension ConfigValidator {
             return nil
         }
         guard Self.isPrime(value) else {
-            let lower = stride(from: value - 1, through: Self.maglevTableSizes.lowerBound, by: -1).first(where: Self.isPrime)
+            let lower = stride(from: value - 1, through: Self.maglevTableSizes.lowerBound, by: -1)
+                .first(where: Self.isPrime)
             let upper = (value + 1...Self.maglevTableSizes.upperBound).first(where: Self.isPrime)
             let nearest = [lower, upper].compactMap { $0.map(String.init) }.joined(separator: " and ")
             self.error(
@@ -226,7 +232,9 @@ extension ConfigValidator {
         var result: [IPEndpoint] = []
         for item in items {
             guard let endpoint = self.listenEndpoint(item, key: "listen", context: context) else { continue }
-            self.claimListen(ListenKey(transport: transport, endpoint: endpoint), owner: owner, context: context, at: item)
+            self.claimListen(
+                ListenKey(transport: transport, endpoint: endpoint), owner: owner, context: context, at: item
+            )
             result.append(endpoint)
         }
         return result
