@@ -1,0 +1,182 @@
+import FulcrumBalancing
+@testable import FulcrumEngine
+import FulcrumNet
+import FulcrumTestSupport
+import Foundation
+import Testing
+
+@Suite("TCP relay on loopback")
+struct TCPRelayTests {
+    @Test("bytes cross the balancer both ways and the access log records them")
+    func echo() throws {
+        let backend = try LoopbackServer()
+        let harness = try EngineHarness(backends: [backend.endpoint])
+        let client = try harness.connect()
+        try client.send("hello fulcrum")
+        #expect(String(decoding: try client.receive(exactly: 13), as: UTF8.self) == "hello fulcrum")
+        client.close()
+        #expect(eventually { harness.service.stats.activeConnections == 0 })
+        let records = harness.records()
+        #expect(records.count == 1)
+        #expect(records.first?.bytesIn == 13)
+        #expect(records.first?.bytesOut == 13)
+        #expect(records.first?.backend == "\(backend.endpoint)")
+        #expect(harness.backendStats(backend.endpoint).bytesIn == 13)
+        #expect(harness.backendStats(backend.endpoint).totalConnections == 1)
+    }
+
+    @Test("50 MiB each way arrive intact (sha256)")
+    func bulkBothWays() throws {
+        let backend = try LoopbackServer()
+        let harness = try EngineHarness(backends: [backend.endpoint])
+        let client = try harness.connect()
+        let size = 50 << 20
+        var generator = SystemRandomNumberGenerator()
+        let chunk = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var sent = SHA256()
+        let writer = Thread {
+            for index in 0..<(size >> 20) {
+                var block = chunk
+                block[0] = UInt8(truncatingIfNeeded: index)
+                try? client.send(block)
+            }
+            client.shutdownWrite()
+        }
+        for index in 0..<(size >> 20) {
+            var block = chunk
+            block[0] = UInt8(truncatingIfNeeded: index)
+            sent.update(block)
+        }
+        writer.start()
+        var received = SHA256()
+        var count = 0
+        while true {
+            let bytes = try client.receive()
+            if bytes.isEmpty { break }
+            received.update(bytes)
+            count += bytes.count
+        }
+        #expect(count == size)
+        #expect(received.finalize() == sent.finalize())
+        #expect(eventually { harness.service.stats.activeConnections == 0 })
+        #expect(harness.backendStats(backend.endpoint).bytesIn == size)
+        #expect(harness.backendStats(backend.endpoint).bytesOut == size)
+    }
+
+    @Test("a reply sent after the client's FIN still reaches the client")
+    func halfClose() throws {
+        let backend = try LoopbackServer { socket in
+            // Read the whole request (until the client's FIN), then answer and close.
+            let request = (try? socket.receiveToEnd()) ?? []
+            try? socket.send("got \(request.count) bytes")
+            socket.close()
+        }
+        let harness = try EngineHarness(backends: [backend.endpoint])
+        let client = try harness.connect()
+        try client.send(Array(repeating: 0x61, count: 100_000))
+        client.shutdownWrite()
+        let reply = String(decoding: try client.receiveToEnd(), as: UTF8.self)
+        #expect(reply == "got 100000 bytes")
+        #expect(eventually { harness.records().first?.end == .closed })
+    }
+
+    @Test("500 concurrent connections are all served")
+    func concurrent() async throws {
+        let backend = try LoopbackServer()
+        let harness = try EngineHarness(backends: [backend.endpoint])
+        let clients = try (0..<500).map { _ in try harness.connect() }
+        for (index, client) in clients.enumerated() { try client.send("client \(index);") }
+        for (index, client) in clients.enumerated() {
+            let expected = "client \(index);"
+            #expect(String(decoding: try client.receive(exactly: expected.utf8.count), as: UTF8.self) == expected)
+        }
+        #expect(harness.service.stats.activeConnections == 500)
+        clients.forEach { $0.close() }
+        #expect(eventually { harness.service.stats.activeConnections == 0 })
+    }
+
+    @Test("an idle connection is closed after idle_timeout and logged as such")
+    func idleTimeout() throws {
+        let backend = try LoopbackServer()
+        let harness = try EngineHarness(
+            backends: [backend.endpoint], settings: ServiceSettings(idleTimeout: .milliseconds(300)))
+        let client = try harness.connect()
+        try client.send("ping")
+        _ = try client.receive(exactly: 4)
+        let start = ContinuousClock.now
+        #expect(client.waitForClose(timeout: .seconds(5)))
+        #expect(ContinuousClock.now - start >= .milliseconds(250))
+        #expect(eventually { harness.records().contains { $0.end == .idleTimeout } })
+    }
+
+    @Test("a refusing backend is retried on another one and the client is served")
+    func retryOnRefusal() throws {
+        let good = try LoopbackServer()
+        let dead = try LoopbackServer()
+        let deadEndpoint = dead.endpoint
+        dead.stop()
+        let harness = try EngineHarness(backends: [deadEndpoint, good.endpoint])
+        for index in 0..<10 {
+            let client = try harness.connect()
+            try client.send("try \(index)")
+            #expect(String(decoding: try client.receive(exactly: 5), as: UTF8.self) == "try \(index)")
+            client.close()
+        }
+        #expect(good.connectionCount == 10)
+        #expect(harness.backendStats(deadEndpoint).connectFailures >= 4)
+        #expect(eventually { harness.service.stats.activeConnections == 0 })
+    }
+
+    @Test("with every backend refusing, the client is closed at once")
+    func allRefusing() throws {
+        let dead = try LoopbackServer()
+        let endpoint = dead.endpoint
+        dead.stop()
+        let harness = try EngineHarness(backends: [endpoint])
+        let client = try harness.connect()
+        #expect(client.waitForClose(timeout: .seconds(3)))
+        #expect(eventually { harness.records().first?.end == .connectFailed })
+    }
+
+    @Test("no eligible backend: closed at once and counted as no_backend")
+    func noBackend() throws {
+        let harness = try EngineHarness(backends: [])
+        let client = try harness.connect()
+        #expect(client.waitForClose(timeout: .seconds(3)))
+        #expect(eventually { harness.service.stats.rejected(.noBackend) == 1 })
+    }
+
+    @Test("IPv6 clients and backends on ::1")
+    func ipv6() throws {
+        let loopback6 = IPAddress("::1")!
+        let backend = try LoopbackServer(address: loopback6)
+        let harness = try EngineHarness(
+            backends: [backend.endpoint], listen: IPEndpoint(address: loopback6, port: 0))
+        let client = try harness.connect()
+        try client.send("over ipv6")
+        #expect(String(decoding: try client.receive(exactly: 9), as: UTF8.self) == "over ipv6")
+        #expect(backend.clientAddresses.first?.address == loopback6)
+    }
+
+    @Test("a backend that never reads makes Fulcrum buffer a bounded amount, then stall the client")
+    func backendNeverReads() throws {
+        let backend = try LoopbackServer { socket in
+            Thread.sleep(forTimeInterval: 8)
+            socket.close()
+        }
+        let harness = try EngineHarness(backends: [backend.endpoint])
+        let client = try harness.connect()
+        client.setTimeout(.milliseconds(500))
+        let block = [UInt8](repeating: 7, count: 65536)
+        var accepted = 0
+        // Send until the send times out: the data path is full. Bounded: at most 512 MiB offered.
+        while accepted < 512 << 20 {
+            let sent = block.withUnsafeBytes { send(client.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent <= 0 { break }
+            accepted += sent
+        }
+        // Socket buffers on both sides plus one pipe: a few MiB at most, never the whole offer.
+        #expect(accepted < 64 << 20, "accepted \(accepted) bytes")
+        #expect(accepted > 0)
+    }
+}
