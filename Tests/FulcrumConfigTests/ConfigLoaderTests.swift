@@ -364,4 +364,20 @@ struct ConfigLoaderTests {
             ]
         )
     }
+
+    @Test func nestedMergeKeysCannotExplode() {
+        // Ten levels of ten-fold merges would be 10^10 keys.
+        var yaml = "x-0: &a0 {retries: 1}\n"
+        for level in 1...10 {
+            let aliases = [String](repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+            yaml += "x-\(level): &a\(level) {<<: [\(aliases)]}\n"
+        }
+        yaml += "services:\n  web:\n    <<: *a10\n    listen: 0.0.0.0:80\n    backends: []\n"
+        let result = parse(yaml)
+        #expect(result.configuration == nil)
+        #expect(
+            result.errors.first?.message
+                == "service 'web': merge keys expand to more than 100000 keys; nest them less"
+        )
+    }
 }

@@ -18,6 +18,10 @@ struct ConfigValidator {
     var listenOwners: [ListenKey: String] = [:]
     /// Host names already resolved during this load (each is asked once even if several backends use it).
     var resolved: [String: Result<IPEndpoint, HostResolutionError>] = [:]
+    /// How many more keys `<<` merges may bring in. Nested merges of aliases can multiply without bound (a "billion
+    /// laughs" file); no real configuration comes near the limit.
+    var mergeBudget = Self.maximumMergedKeys
+    static let maximumMergedKeys = 100_000
 
     struct ListenKey: Hashable {
         var transport: TransportProtocol

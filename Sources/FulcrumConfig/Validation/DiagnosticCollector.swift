@@ -28,13 +28,18 @@ struct DiagnosticCollector {
     ) -> [ConfigDiagnostic] {
         let order = entries.indices.sorted { (entries[$0].position, $0) < (entries[$1].position, $1) }
         var result: [ConfigDiagnostic] = []
+        var seen: Set<String> = []
         for index in order {
             let entry = entries[index]
-            let diagnostic = ConfigDiagnostic(
-                path: path, line: entry.position.line, column: entry.position.column, message: entry.message,
-                severity: severity
+            guard seen.insert("\(entry.position.line):\(entry.position.column):\(entry.message)").inserted else {
+                continue
+            }
+            result.append(
+                ConfigDiagnostic(
+                    path: path, line: entry.position.line, column: entry.position.column, message: entry.message,
+                    severity: severity
+                )
             )
-            if !result.contains(diagnostic) { result.append(diagnostic) }
         }
         return result
     }

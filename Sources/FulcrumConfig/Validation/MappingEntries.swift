@@ -44,6 +44,13 @@ extension ConfigValidator {
                 case .scalar, .alias: sources = [value]
                 }
                 for source in sources {
+                    guard self.mergeBudget > 0 else {
+                        self.error(
+                            context, "merge keys expand to more than \(Self.maximumMergedKeys) keys; nest them less",
+                            at: keyNode
+                        )
+                        break
+                    }
                     guard case .mapping = source else {
                         self.error(
                             context,
@@ -52,7 +59,9 @@ extension ConfigValidator {
                         )
                         continue
                     }
-                    merged += self.flattenedPairs(of: source, context: context)
+                    let pairs = self.flattenedPairs(of: source, context: context)
+                    self.mergeBudget -= pairs.count
+                    merged += pairs
                 }
                 continue
             }
