@@ -596,6 +596,32 @@ struct ConfigErrorCatalogueTests {
             expected: ["fulcrum.yaml:2:9: invalid YAML: mapping values are not allowed in this context"]
         ),
         Case(
+            name: "YAML: a tab used for indentation",
+            yaml: "services:\n\tweb: {}\n",
+            expected: [
+                "fulcrum.yaml:2:1: invalid YAML: found character that cannot start any token (while scanning for the "
+                    + "next token at line 2, column 1); YAML does not allow tabs for indentation, use spaces"
+            ]
+        ),
+        Case(
+            name: "YAML: a control character",
+            yaml: "services:\n  web: \u{1}\n",
+            expected: ["fulcrum.yaml:2:8: invalid YAML: control characters are not allowed"]
+        ),
+        Case(
+            name: "YAML: a key indented wrongly",
+            yaml: "services:\n  web:\n    listen: 0.0.0.0:80\n   backends: []\n",
+            expected: [
+                "fulcrum.yaml:4:4: invalid YAML: did not find expected key (while parsing a block mapping at line 2, "
+                    + "column 3)"
+            ]
+        ),
+        Case(
+            name: "YAML: an undefined alias",
+            yaml: "services: *nothing\n",
+            expected: ["fulcrum.yaml:1:11: invalid YAML: found undefined alias"]
+        ),
+        Case(
             name: "duplicate key reported at the repetition",
             yaml: """
                 services:

@@ -24,7 +24,11 @@ enum YAMLErrorDescription {
             if let context {
                 message += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
             }
-            return (SourcePosition(line: mark.line, column: mark.column), message)
+            let position = SourcePosition(line: mark.line, column: mark.column)
+            if self.character(at: position, in: yaml) == "\t" {
+                message += "; YAML does not allow tabs for indentation, use spaces"
+            }
+            return (position, message)
         case .reader(let problem, let offset, _, _):
             return (self.position(ofCharacterOffset: offset ?? 0, in: yaml), "invalid YAML: \(problem)")
         case .duplicatedKeysInMapping(let duplicates, let context):
@@ -64,6 +68,14 @@ enum YAMLErrorDescription {
             lineIndex += 1
         }
         return nil
+    }
+
+    /// The Unicode scalar at a 1-based line and column (libyaml counts columns in scalars).
+    private static func character(at position: SourcePosition, in yaml: String) -> Unicode.Scalar? {
+        let lines = yaml.split(separator: "\n", maxSplits: position.line, omittingEmptySubsequences: false)
+        guard position.line - 1 < lines.count else { return nil }
+        let scalars = Array(lines[position.line - 1].unicodeScalars)
+        return position.column - 1 < scalars.count ? scalars[position.column - 1] : nil
     }
 
     private static func position(ofCharacterOffset offset: Int, in text: String) -> SourcePosition {
