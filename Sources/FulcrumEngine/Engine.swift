@@ -13,6 +13,7 @@ public final class Engine: Sendable {
     private struct Handle: Sendable {
         let mailbox: WorkerMailbox
         let accessLog: AccessLogRing
+        let gauges: WorkerGauges
         let thread: WorkerThread
     }
 
@@ -42,9 +43,10 @@ public final class Engine: Sendable {
             let worker = try Worker(index: index, observer: observer, logger: logger)
             let mailbox = worker.mailbox
             let accessLog = worker.accessLog
+            let gauges = worker.gauges
             do throws(EngineError) {
                 let thread = try WorkerThread.start(worker)
-                handles.append(Handle(mailbox: mailbox, accessLog: accessLog, thread: thread))
+                handles.append(Handle(mailbox: mailbox, accessLog: accessLog, gauges: gauges, thread: thread))
             } catch {
                 for handle in handles {
                     handle.mailbox.send(.exit)
@@ -157,6 +159,9 @@ public final class Engine: Sendable {
     public func drainAccessLog(_ body: (AccessRecord) -> Void) {
         for handle in self.handles { handle.accessLog.drain(body) }
     }
+
+    /// Open TCP connections and UDP sessions over all threads, including those of services no longer configured.
+    public var openFlows: Int { self.handles.reduce(0) { $0 + $1.gauges.openFlows.load(ordering: .relaxed) } }
 
     /// Access-log records dropped because the writer fell behind.
     public var droppedAccessRecords: Int { self.handles.reduce(0) { $0 + $1.accessLog.dropped } }

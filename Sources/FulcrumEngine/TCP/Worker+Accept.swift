@@ -3,6 +3,7 @@ import FulcrumBalancing
 import FulcrumNet
 import Glibc
 import Logging
+import Synchronization
 
 extension Worker {
     /// Most connections accepted per readiness event, so that one busy listener cannot starve relays.
@@ -65,6 +66,7 @@ extension Worker {
         connection.pointee.acceptedAtWall = fulcrum_realtime_ns()
         connection.pointee.lastActivity = self.now
         self.liveConnections += 1
+        self.gauges.openFlows.add(1, ordering: .relaxed)
         service.stats.connectionOpened()
 
         let tag = EventTag(.client, index: slot, generation: connection.pointee.generation)

@@ -3,6 +3,7 @@ import FulcrumBalancing
 import FulcrumNet
 import Glibc
 import Logging
+import Synchronization
 
 extension Worker {
     /// Most actions one direction performs per event before yielding to other connections (a bulk stream would
@@ -234,6 +235,7 @@ extension Worker {
         connection.pointee.generation = generation
         self.freeSlots.append(Int32(slot))
         self.liveConnections -= 1
+        self.gauges.openFlows.subtract(1, ordering: .relaxed)
     }
 
     func closeAllConnections(reason: EndReason) {

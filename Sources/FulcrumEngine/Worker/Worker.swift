@@ -46,6 +46,12 @@ final class WorkerMailbox: Sendable {
     }
 }
 
+/// Figures of one engine thread that the control plane reads.
+final class WorkerGauges: Sendable {
+    /// Open TCP connections and UDP sessions (graceful shutdown waits for this to reach zero).
+    let openFlows = Atomic<Int>(0)
+}
+
 /// A listening socket owned by one engine thread.
 struct WorkerListener {
     var key: ListenerKey
@@ -72,6 +78,7 @@ final class Worker {
     let epoll: Int32
     let mailbox: WorkerMailbox
     let accessLog: AccessLogRing
+    let gauges = WorkerGauges()
     let observer: (any EngineObserver)?
     var logger: Logger
 

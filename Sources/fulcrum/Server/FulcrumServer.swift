@@ -1,0 +1,164 @@
+import FulcrumConfig
+import FulcrumControl
+import FulcrumEngine
+import FulcrumHealth
+import FulcrumNet
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import UnixSignals
+
+/// `fulcrum run`: loads the configuration, starts the engine and the control plane, and serves until SIGTERM or
+/// SIGINT, reloading on SIGHUP (SPEC §1).
+struct FulcrumServer {
+    let configPath: String
+    let threads: Int?
+    let logger: Logger
+
+    /// What a started server listens on (the demo prints it).
+    struct Started: Sendable {
+        let listeners: [ListenerKey: IPEndpoint]
+        let configuration: Configuration
+    }
+
+    /// Serves until shut down; returns the process exit code. `onStarted` runs once everything is listening.
+    func run(onStarted: @Sendable (Started) -> Void = { _ in }) async -> Int32 {
+        let loader = ConfigLoader(features: SupportedFeatures.current)
+        let loaded = loader.load(path: self.configPath)
+        for warning in loaded.warnings { StandardError.print(warning.description) }
+        guard let configuration = loaded.configuration, loaded.errors.isEmpty else {
+            for error in loaded.errors { StandardError.print(error.description) }
+            return 1
+        }
+
+        let bridge = PassiveHealthBridge()
+        let engine: Engine
+        do {
+            engine = try Engine(threads: self.threads, observer: bridge, logger: self.logger)
+        } catch {
+            StandardError.print("fulcrum: \(error)")
+            return 1
+        }
+        let healthGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let controller = Controller(
+            engine: engine, configuration: configuration, loader: loader, healthGroup: healthGroup,
+            logger: self.logger)
+        bridge.attach(controller.health)
+        do {
+            try await controller.start()
+        } catch {
+            StandardError.print("fulcrum: \(error)")
+            engine.shutdown()
+            try? await healthGroup.shutdownGracefully()
+            return 1
+        }
+
+        let accessLog = AccessLogWriter(engine: engine, logger: Logger(label: "fulcrum.access"))
+        let accessTask = Task { await accessLog.run() }
+        let listeners = engine.boundListeners
+        self.logger.notice(
+            "fulcrum started",
+            metadata: [
+                "version": "\(FulcrumVersion.current)", "config": "\(self.configPath)",
+                "engine_threads": "\(engine.threadCount)",
+                "listeners": "\(listeners.values.map(\.description).sorted().joined(separator: ","))",
+            ])
+        onStarted(Started(listeners: listeners, configuration: configuration))
+
+        await self.handleSignals(controller: controller, engine: engine)
+
+        accessTask.cancel()
+        _ = await accessTask.value
+        await controller.stop()
+        engine.shutdown()
+        try? await healthGroup.shutdownGracefully()
+        self.logger.notice("fulcrum stopped")
+        return 0
+    }
+
+    /// SIGHUP reloads; the first SIGTERM/SIGINT starts a graceful shutdown, a second one ends it at once.
+    /// Returns when the shutdown is complete.
+    private func handleSignals(controller: Controller, engine: Engine) async {
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
+        let state = ShutdownState()
+        let (requests, request) = AsyncStream<Duration>.makeStream()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await signal in signals {
+                    switch signal {
+                    case .sighup:
+                        guard !state.isShuttingDown else { continue }
+                        self.logger.notice("SIGHUP: reloading \(self.configPath)")
+                        _ = await controller.reload()
+                    case .sigterm, .sigint:
+                        if state.beginShutdown() {
+                            let grace = await controller.currentConfiguration.shutdownGrace
+                            self.logger.notice("\(signal): shutting down, open connections may finish within \(grace)")
+                            request.yield(grace)
+                        } else {
+                            self.logger.notice("\(signal) again: closing every connection now")
+                            state.hurry()
+                        }
+                    default:
+                        continue
+                    }
+                }
+            }
+            for await grace in requests {
+                await self.shutDown(engine: engine, grace: grace, state: state)
+                break
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// SPEC §1: stop accepting at once (listeners closed: new clients are refused, not left hanging), let open
+    /// connections finish for up to `grace` (or until a second signal), then close the rest.
+    private func shutDown(engine: Engine, grace: Duration, state: ShutdownState) async {
+        engine.stopAccepting()
+        await engine.synchronize()
+        self.logger.notice("listeners closed; \(engine.openFlows) open connection(s)")
+        let clock = ContinuousClock()
+        let deadline = clock.now + grace
+        while engine.openFlows > 0, clock.now < deadline, !state.isHurried {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = engine.openFlows
+        if left > 0 {
+            self.logger.notice("closing \(left) connection(s) still open")
+            engine.closeAllConnections()
+            await engine.synchronize()
+        }
+    }
+}
+
+/// Where a shutdown stands, shared by the signal loop and the shutdown itself.
+private final class ShutdownState: Sendable {
+    private let started = Atomic(false)
+    private let hurried = Atomic(false)
+
+    /// `true` for the first caller only.
+    func beginShutdown() -> Bool { !self.started.exchange(true, ordering: .relaxed) }
+    var isShuttingDown: Bool { self.started.load(ordering: .relaxed) }
+    func hurry() { self.hurried.store(true, ordering: .relaxed) }
+    var isHurried: Bool { self.hurried.load(ordering: .relaxed) }
+}
+
+/// Passes the engine's connect outcomes to health checking (passive detection and ejection). Created before the
+/// controller that owns the health monitor, hence attached afterwards.
+final class PassiveHealthBridge: EngineObserver {
+    private let monitor = Mutex<HealthMonitor?>(nil)
+
+    func attach(_ monitor: HealthMonitor) { self.monitor.withLock { $0 = monitor } }
+
+    func backendConnectFailed(service: String, backend: String, errno: Int32, consecutiveFailures: Int) {
+        self.monitor.withLock { $0 }?.reportConnectResult(
+            key: HealthTargetKey(service: service, backend: backend), success: false)
+    }
+
+    func backendConnectRecovered(service: String, backend: String) {
+        self.monitor.withLock { $0 }?.reportConnectResult(
+            key: HealthTargetKey(service: service, backend: backend), success: true)
+    }
+}
