@@ -31,11 +31,22 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         self.prefixLength = prefixLength
     }
 
-    /// `true` when `address` lies inside the prefix (IPv4-mapped IPv6 clients match IPv4 prefixes).
+    /// `true` when `address` lies inside the prefix. IPv4 and IPv4-mapped IPv6 (`::ffff:a.b.c.d`) are one address:
+    /// a mapped client matches IPv4 prefixes, and a prefix inside `::ffff:0:0/96` matches the IPv4 addresses it maps.
     public func contains(_ address: IPAddress) -> Bool {
+        let (network, length) = self.lookupForm
         let candidate = address.unmapped
-        guard candidate.isIPv4 == self.network.isIPv4 else { return false }
-        return CIDR.masked(candidate, to: self.prefixLength) == self.network
+        guard candidate.isIPv4 == network.isIPv4 else { return false }
+        return CIDR.masked(candidate, to: length) == network
+    }
+
+    /// The prefix as lookups compare it: one inside `::ffff:0:0/96` becomes the IPv4 prefix it maps (lookups unmap
+    /// the address first, so the IPv6 form would never match anything); any other prefix is itself.
+    var lookupForm: (network: IPAddress, prefixLength: Int) {
+        if case .v6(let high, let low) = self.network, high == 0, low >> 32 == 0xFFFF, self.prefixLength >= 96 {
+            return (.v4(UInt32(truncatingIfNeeded: low)), self.prefixLength - 96)
+        }
+        return (self.network, self.prefixLength)
     }
 
     public var description: String { "\(self.network)/\(self.prefixLength)" }

@@ -56,14 +56,16 @@ public struct CIDRSet: Sendable {
 
     public mutating func insert(_ prefix: CIDR) {
         self.prefixes.append(prefix)
-        if prefix.network.isIPv4 {
-            self.v4.insert(prefix.network, length: prefix.prefixLength)
+        let (network, length) = prefix.lookupForm
+        if network.isIPv4 {
+            self.v4.insert(network, length: length)
         } else {
-            self.v6.insert(prefix.network, length: prefix.prefixLength)
+            self.v6.insert(network, length: length)
         }
     }
 
-    /// `true` when some prefix contains `address` (IPv4-mapped IPv6 addresses are looked up as IPv4).
+    /// `true` when some prefix contains `address`, with the same meaning as `CIDR.contains` (IPv4-mapped IPv6
+    /// addresses are looked up as IPv4; prefixes inside `::ffff:0:0/96` hold the IPv4 addresses they map).
     public func contains(_ address: IPAddress) -> Bool {
         let candidate = address.unmapped
         return candidate.isIPv4 ? self.v4.contains(candidate, bits: 32) : self.v6.contains(candidate, bits: 128)

@@ -61,13 +61,6 @@ public enum IPAddress: Hashable, Sendable {
         }
     }
 
-    /// The 16-bit group at `index` (0...7) of an IPv6 address.
-    private static func group(_ index: Int, high: UInt64, low: UInt64) -> UInt16 {
-        index < 4
-            ? UInt16(truncatingIfNeeded: high >> (16 * (3 - index)))
-            : UInt16(truncatingIfNeeded: low >> (16 * (7 - index)))
-    }
-
     /// For an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), the IPv4 address; otherwise `self`.
     ///
     /// Clients of a dual-stack socket appear mapped; ACLs, per-source limits and hashing must treat them as the IPv4
@@ -207,45 +200,8 @@ extension IPAddress: CustomStringConvertible {
     /// Dotted quad for IPv4; RFC 5952 canonical text for IPv6 (lowercase, longest zero run as `::`,
     /// IPv4-mapped addresses as `::ffff:a.b.c.d`).
     public var description: String {
-        switch self {
-        case .v4(let value):
-            return "\(value >> 24).\(value >> 16 & 0xFF).\(value >> 8 & 0xFF).\(value & 0xFF)"
-        case .v6(let high, let low):
-            if high == 0, low >> 32 == 0xFFFF {
-                return "::ffff:" + IPAddress.v4(UInt32(truncatingIfNeeded: low)).description
-            }
-            var groups: [UInt16] = []
-            groups.reserveCapacity(8)
-            for index in 0..<8 { groups.append(IPAddress.group(index, high: high, low: low)) }
-            // Longest run of zero groups (length >= 2), first one on ties (RFC 5952 §4.2).
-            var bestStart = -1
-            var bestLength = 0
-            var runStart = -1
-            for index in 0...8 {
-                if index < 8, groups[index] == 0 {
-                    if runStart < 0 { runStart = index }
-                } else if runStart >= 0 {
-                    let length = index - runStart
-                    if length > bestLength, length >= 2 {
-                        bestStart = runStart
-                        bestLength = length
-                    }
-                    runStart = -1
-                }
-            }
-            var text = ""
-            var index = 0
-            while index < 8 {
-                if index == bestStart {
-                    text += "::"
-                    index += bestLength
-                    continue
-                }
-                if !text.isEmpty, !text.hasSuffix(":") { text += ":" }
-                text += String(groups[index], radix: 16)
-                index += 1
-            }
-            return text
+        String(unsafeUninitializedCapacity: IPAddress.maximumTextLength) { buffer in
+            self.writeText(into: UnsafeMutableRawBufferPointer(buffer))
         }
     }
 }
