@@ -36,7 +36,11 @@ public enum Balancers {
     }
 
     /// The `table_fingerprint` that a balancer built from these inputs shows, `nil` for the non-hash algorithms.
-    public static func fingerprint(algorithm: BalanceAlgorithm, hashKey: HashKey, members: [BalancerMember]) -> String? {
+    public static func fingerprint(
+        algorithm: BalanceAlgorithm,
+        hashKey: HashKey,
+        members: [BalancerMember]
+    ) -> String? {
         guard algorithm.isHashing else { return nil }
         return Balancers.make(algorithm: algorithm, hashKey: hashKey, members: members, rotation: RoundRobinRotation())
             .tableFingerprint

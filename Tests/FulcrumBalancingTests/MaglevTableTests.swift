@@ -58,7 +58,8 @@ import Testing
     /// Equal weights: every member's slot count differs by at most one (Katran's CHHelpersTest property).
     @Test(arguments: [3, 10, 100, 1000])
     func equalWeightsShareWithinOneSlot(_ count: Int) {
-        let table = MaglevTable(keys: (0..<count).map(backendKey), weights: [Int](repeating: 1, count: count), size: 65537)
+        let weights = [Int](repeating: 1, count: count)
+        let table = MaglevTable(keys: (0..<count).map(backendKey), weights: weights, size: 65537)
         let counts = table.slotCounts(memberCount: count)
         #expect(counts.max()! - counts.min()! <= 1)
         #expect(counts.reduce(0, +) == 65537)

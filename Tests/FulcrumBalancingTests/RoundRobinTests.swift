@@ -3,7 +3,10 @@ import Synchronization
 import Testing
 
 @Suite struct RoundRobinTests {
-    private func roundRobin(_ weights: [Int], rotation: RoundRobinRotation = RoundRobinRotation()) -> RoundRobinBalancer {
+    private func roundRobin(
+        _ weights: [Int],
+        rotation: RoundRobinRotation = RoundRobinRotation()
+    ) -> RoundRobinBalancer {
         makeBalancer(.roundRobin, makeMembers(weights), rotation: rotation) as! RoundRobinBalancer
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// `least_connections`: the eligible member with the fewest active connections per unit of weight (`active / weight`,
 /// compared as `a1 * w2 < a2 * w1`, exact in integers), ties broken round robin.
 ///
@@ -26,23 +28,29 @@ public final class LeastConnectionsBalancer: LoadBalancer, IntrospectableBalance
 
     private func choose(at cursor: UInt64, excluding: Exclusions) -> Int? {
         let order = self.sequence.order
-        let count = self.table.count
-        var index = Int(order[Int(cursor % UInt64(order.count))])
+        let start = Int(order[Int(cursor % UInt64(order.count))])
         var best = -1
         var bestActive = 0
         var bestWeight = 1
-        for _ in 0..<count {
-            let active = self.table.active(index)
-            if active < self.table.caps[index], !excluding.contains(index) {
-                let weight = self.table.weights[index]
-                if best < 0 || active * bestWeight < bestActive * weight {
-                    best = index
-                    bestActive = active
-                    bestWeight = weight
+        // Raw buffers: no bounds checks in the one O(members) loop of the hot path.
+        self.table.loads.withUnsafeBufferPointer { loads in
+            self.table.caps.withUnsafeBufferPointer { caps in
+                self.table.weights.withUnsafeBufferPointer { weights in
+                    // From `start` to the end, then from 0 to `start`: the first strict minimum in rotation order.
+                    for pass in 0..<2 {
+                        for index in pass == 0 ? start..<loads.count : 0..<start {
+                            let active = loads[index].active.load(ordering: .relaxed)
+                            guard active < caps[index], !excluding.contains(index) else { continue }
+                            let weight = weights[index]
+                            if best < 0 || active &* bestWeight < bestActive &* weight {
+                                best = index
+                                bestActive = active
+                                bestWeight = weight
+                            }
+                        }
+                    }
                 }
             }
-            index += 1
-            if index == count { index = 0 }
         }
         return best < 0 ? nil : best
     }

@@ -56,7 +56,8 @@ public final class MaglevBalancer: HashingLoadBalancer, IntrospectableBalancer {
             return PickExplanation(index: nil, reason: "maglev: no backends")
         }
         let slot = Int(hash % UInt64(self.lookup.size))
-        let head = "maglev: hash of \(client) -> slot \(slot) of \(self.lookup.size) -> \(self.table.members[owner].key)"
+        let head =
+            "maglev: hash of \(client) -> slot \(slot) of \(self.lookup.size) -> \(self.table.members[owner].key)"
         guard let (index, chosenSlot) = self.choose(hash, excluding: excluding) else {
             return PickExplanation(index: nil, reason: head + ", but every backend is full or excluded")
         }

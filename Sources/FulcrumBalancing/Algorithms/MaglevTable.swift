@@ -54,7 +54,8 @@ public struct MaglevTable: Sendable {
 
     /// The table of members with these keys and weights, in this (canonical) order.
     public init(keys: [String], weights: [Int], size: Int) {
-        self.init(permutations: keys.map { MaglevTable.permutation(forKey: $0, size: size) }, weights: weights, size: size)
+        let permutations = keys.map { MaglevTable.permutation(forKey: $0, size: size) }
+        self.init(permutations: permutations, weights: weights, size: size)
     }
 
     /// The table for explicit preference lists (tests use the paper's example); `size` must be prime and every weight

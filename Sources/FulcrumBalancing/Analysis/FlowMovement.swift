@@ -35,7 +35,10 @@ public enum FlowMovement {
         where beforeKey == afterKey:
             return FlowMovement.intervalsMoved(beforeTable, oldKeys, afterTable, newKeys)
         case (.slots, _), (.intervals, _):
-            return FlowMovement.independentMoved(oldSpace.shares(oldKeys, keys.count), newSpace.shares(newKeys, keys.count))
+            return FlowMovement.independentMoved(
+                oldSpace.shares(oldKeys, keys.count),
+                newSpace.shares(newKeys, keys.count)
+            )
         }
     }
 

@@ -1,5 +1,5 @@
-/// The `table_fingerprint` of hash services (SPEC §3, §7): XXH64 (seed 0) of a canonical encoding of the lookup table,
-/// as 16 lowercase hex digits.
+/// The `table_fingerprint` of hash services (SPEC §3, §7): XXH64 (seed 0) of a canonical encoding of the lookup
+/// table, as 16 lowercase hex digits.
 ///
 /// Encoding, version 1 (little-endian integers):
 ///   "fulcrum-table-v1" 0x00, the algorithm name 0x00, the `hash_key` name 0x00,

@@ -45,7 +45,8 @@ public enum ClientHash {
         case .sourceIP:
             return "source_ip \(address)"
         case .sourceIPPort:
-            return address.isIPv4 ? "source_ip_port \(address):\(client.port)" : "source_ip_port [\(address)]:\(client.port)"
+            let host = address.isIPv4 ? "\(address)" : "[\(address)]"
+            return "source_ip_port \(host):\(client.port)"
         }
     }
 }
