@@ -78,9 +78,11 @@ public struct ProxyHeaderParser: Sendable {
         case finished
     }
 
+    /// The outcome of one byte. Deliberately small (the header is built once, at the end) because it is returned
+    /// for every byte.
     private enum Step {
         case more
-        case done(ProxyHeader)
+        case done
         case fail(ProxyHeaderError)
     }
 
@@ -91,6 +93,8 @@ public struct ProxyHeaderParser: Sendable {
     }
 
     private var phase = Phase.start
+    /// Set by the first byte: the v2 signature rather than "PROXY ".
+    private var isV2 = false
     /// The verdict repeated to any later `feed` (with `consumed: 0`).
     private var finalVerdict: Verdict?
 
@@ -142,7 +146,8 @@ public struct ProxyHeaderParser: Sendable {
             switch self.step(bytes[index]) {
             case .more:
                 continue
-            case .done(let header):
+            case .done:
+                let header = self.isV2 ? self.v2Header : self.v1Header
                 self.phase = .finished
                 self.finalVerdict = .complete(header, consumed: 0)
                 return .complete(header, consumed: index + 1)
@@ -173,6 +178,7 @@ public struct ProxyHeaderParser: Sendable {
                 return .more
             }
             if byte == ProxyProtocolWire.byte(ProxyProtocolWire.v2Signature, 0) {
+                self.isV2 = true
                 self.checksum.update(byte)
                 self.phase = .v2Signature
                 return .more
@@ -201,7 +207,7 @@ public struct ProxyHeaderParser: Sendable {
             return .more
         case .v1LineFeed:
             guard byte == UInt8(ascii: "\n") else { return .fail(.v1BadLineEnding) }
-            return .done(self.v1Header)
+            return .done
         case .v2Signature:
             self.checksum.update(byte)
             guard byte == ProxyProtocolWire.byte(ProxyProtocolWire.v2Signature, position) else {
@@ -501,7 +507,11 @@ public struct ProxyHeaderParser: Sendable {
         if let expectedChecksum = self.expectedChecksum, expectedChecksum != self.checksum.value {
             return .fail(.v2ChecksumMismatch)
         }
-        guard self.v2Command == .proxy else { return .done(.local(.v2)) }
+        return .done
+    }
+
+    private var v2Header: ProxyHeader {
+        guard self.v2Command == .proxy else { return .local(.v2) }
         let transport: ProxyHeader.Transport
         let source: IPAddress
         let destination: IPAddress
@@ -521,15 +531,13 @@ public struct ProxyHeaderParser: Sendable {
                 low: UInt64(truncatingIfNeeded: self.v2DestinationBits)
             )
         default:
-            return .done(.unknown(.v2))
+            return .unknown(.v2)
         }
-        return .done(
-            .proxy(
-                .v2,
-                transport: transport,
-                source: IPEndpoint(address: source, port: UInt16(truncatingIfNeeded: self.v2Ports >> 16)),
-                destination: IPEndpoint(address: destination, port: UInt16(truncatingIfNeeded: self.v2Ports))
-            )
+        return .proxy(
+            .v2,
+            transport: transport,
+            source: IPEndpoint(address: source, port: UInt16(truncatingIfNeeded: self.v2Ports >> 16)),
+            destination: IPEndpoint(address: destination, port: UInt16(truncatingIfNeeded: self.v2Ports))
         )
     }
 }
