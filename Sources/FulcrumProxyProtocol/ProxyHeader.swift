@@ -28,8 +28,11 @@ public struct ProxyHeader: Hashable, Sendable {
         case unspecified
     }
 
+    /// The wire format the header was read in, or is to be written in.
     public var version: Version
+    /// Whether the connection was relayed (`proxy`) or opened by the sender itself (`local`).
     public var command: Command
+    /// The original connection's transport; `unspecified` when no addresses are carried.
     public var transport: Transport
     /// The original client, or `nil` when the real connection's peer applies.
     public var source: IPEndpoint?

@@ -54,6 +54,7 @@ public struct ProxyHeaderError: Error, Hashable, Sendable, CustomStringConvertib
     /// v2: a CRC32C TLV does not match the header.
     public static let v2ChecksumMismatch = ProxyHeaderError(.v2ChecksumMismatch)
 
+    /// The reason as a sentence, for logs.
     public var description: String {
         switch self.code {
         case .notProxyProtocol: return "the connection does not start with a PROXY protocol header"
