@@ -1,0 +1,24 @@
+/// A seeded generator so jitter draws are reproducible.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Always returns the same word: 1 drives `Int64.random(in:)` to the low end of its range, `.max` to the high end
+/// (a zero word is rejected by its sampling and would be drawn again forever).
+struct ConstantRandom: RandomNumberGenerator, Sendable {
+    var value: UInt64
+
+    mutating func next() -> UInt64 { self.value }
+}
