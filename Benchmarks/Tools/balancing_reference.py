@@ -19,8 +19,8 @@ def h64(data: bytes, seed: int = 0) -> int:
 
 
 def canonical(members):
-    """members: list of (id, key, weight); canonical order = by key bytes, then id."""
-    return sorted(members, key=lambda m: (m[1].encode(), m[0]))
+    """members: list of (id, key, weight); canonical order = by key bytes, then weight, then id."""
+    return sorted(members, key=lambda m: (m[1].encode(), m[2], m[0]))
 
 
 def permutation(key: str, size: int):
@@ -55,16 +55,16 @@ def maglev(keys, weights, size, permutations=None):
 
 
 def fingerprint(algorithm: str, hash_key: str, size: int, keys, weights, table=None) -> str:
-    order = sorted(range(len(keys)), key=lambda i: (keys[i].encode(), weights[i], i))
-    rank = {member: position for position, member in enumerate(order)}
+    order = range(len(keys))  # keys and weights come in canonical order
     data = bytearray()
     for text in ("fulcrum-table-v1", algorithm, hash_key):
         data += text.encode() + b"\0"
     data += struct.pack("<QQ", size, len(keys))
     for member in order:
         data += keys[member].encode() + b"\0" + struct.pack("<I", weights[member])
-    for entry in table or []:
-        data += struct.pack("<I", rank[entry])
+    if table is not None:
+        slots = b"".join(struct.pack("<I", entry) for entry in table)
+        data += struct.pack("<Q", h64(slots))
     return "%016x" % h64(bytes(data))
 
 

@@ -8,11 +8,11 @@ import Testing
     @Test func goldenValues() {
         let members = goldenMembers()
         #expect(Balancers.fingerprint(algorithm: .maglev(tableSize: 65537), hashKey: .sourceIP, members: members)
-            == "93d55e3082d17db2")
+            == "764b8062dd2367b9")
         #expect(Balancers.fingerprint(algorithm: .maglev(tableSize: 65537), hashKey: .sourceIPPort, members: members)
-            == "8229b6ddeffc9ab6")
+            == "d95f15031e169269")
         #expect(Balancers.fingerprint(algorithm: .maglev(tableSize: 13), hashKey: .sourceIP, members: members)
-            == "8c6cbc4923ec8528")
+            == "6634eb74ed0d9299")
         #expect(Balancers.fingerprint(algorithm: .sourceHash, hashKey: .sourceIP, members: members)
             == "d94cf0bfd5b262dc")
     }
@@ -36,6 +36,23 @@ import Testing
         var renamed = members
         renamed[4].key = "10.0.0.99:80"
         #expect(makeBalancer(algorithm, renamed).tableFingerprint != reference)
+    }
+
+    /// A key listed twice with different weights: canonical order puts weight before id, so ids still do not matter.
+    @Test(arguments: [BalanceAlgorithm.sourceHash, .maglev(tableSize: 65537)])
+    func duplicateKeysDoNotMakeIdsMatter(_ algorithm: BalanceAlgorithm) {
+        func pool(_ firstID: UInt32, _ secondID: UInt32) -> [BalancerMember] {
+            [
+                BalancerMember(id: BackendID(firstID), key: "10.0.0.1:80", weight: 1, load: BackendLoad()),
+                BalancerMember(id: BackendID(secondID), key: "10.0.0.1:80", weight: 5, load: BackendLoad()),
+                BalancerMember(id: BackendID(7), key: "10.0.0.2:80", weight: 2, load: BackendLoad()),
+            ]
+        }
+        let one = makeBalancer(algorithm, pool(1, 2))
+        let other = makeBalancer(algorithm, pool(2, 1).reversed())
+        #expect(one.tableFingerprint == other.tableFingerprint)
+        #expect(one.members.map(\.weight) == [1, 5, 2])
+        #expect(FlowMovement.fractionMoved(from: one, to: other) == 0)
     }
 
     @Test func tableSizeChangesIt() {

@@ -4,8 +4,8 @@
 /// Encoding, version 1 (little-endian integers):
 ///   "fulcrum-table-v1" 0x00, the algorithm name 0x00, the `hash_key` name 0x00,
 ///   table size (u64; 0 for source_hash), member count (u64),
-///   per member, sorted by key bytes then weight: key (UTF-8) 0x00, weight (u32),
-///   maglev only: per slot, the owner's position in that sorted member list (u32).
+///   per member in canonical order (key bytes, then weight): key (UTF-8) 0x00, weight (u32),
+///   maglev only: the slots' digest (u64), XXH64 (seed 0) of, per slot, the owner's canonical index (u32).
 /// Member ids and the order members were given in never enter; neither does the service name. Including the slots
 /// (not only the inputs) makes instances that build tables differently, e.g. a future version, disagree visibly.
 enum TableFingerprint {
@@ -16,32 +16,26 @@ enum TableFingerprint {
 
     static func maglev(table: MemberTable, lookup: MaglevTable, hashKey: HashKey) -> String {
         var encoder = Encoder(algorithm: "maglev", hashKey: hashKey, tableSize: lookup.size, table: table)
-        encoder.bytes.reserveCapacity(encoder.bytes.count + 4 * lookup.entries.count)
-        for entry in lookup.entries { encoder.append(UInt32(encoder.rank[Int(entry)])) }
+        encoder.append(TableFingerprint.slotsDigest(lookup.entries))
         return encoder.digest()
+    }
+
+    /// The digest of the slots, hashed in place on a little-endian machine: no copy of a table that can be megabytes.
+    private static func slotsDigest(_ entries: [UInt32]) -> UInt64 {
+        if UInt32(1).littleEndian == 1 { return entries.withUnsafeBytes { XXHash64.hash($0) } }
+        return entries.map(\.littleEndian).withUnsafeBytes { XXHash64.hash($0) }
     }
 
     private struct Encoder {
         var bytes: [UInt8] = []
-        /// `rank[i]`: the position of canonical member `i` in the fingerprint's member order.
-        var rank: [Int]
 
         init(algorithm: String, hashKey: HashKey, tableSize: Int, table: MemberTable) {
-            let order = table.members.indices.sorted { lhs, rhs in
-                let left = table.members[lhs].key
-                let right = table.members[rhs].key
-                if left != right { return left.utf8.lexicographicallyPrecedes(right.utf8) }
-                if table.weights[lhs] != table.weights[rhs] { return table.weights[lhs] < table.weights[rhs] }
-                return lhs < rhs
-            }
-            self.rank = [Int](repeating: 0, count: order.count)
-            for (position, member) in order.enumerated() { self.rank[member] = position }
             self.append(text: "fulcrum-table-v1")
             self.append(text: algorithm)
             self.append(text: hashKey.rawValue)
             self.append(UInt64(tableSize))
-            self.append(UInt64(order.count))
-            for member in order {
+            self.append(UInt64(table.count))
+            for member in 0..<table.count {
                 self.append(text: table.members[member].key)
                 self.append(UInt32(table.weights[member]))
             }
