@@ -4,7 +4,7 @@ public enum Balancers {
     ///
     /// - Parameters:
     ///   - members: the eligible backends (up or unchecked, enabled, weight > 0), in any order. The balancer puts them
-    ///     in canonical order (by `key`, then by id), which its `members` returns and its picks index; members of
+    ///     in canonical order (by `key`, weight, then id), which its `members` returns and its picks index; members of
     ///     weight 0 or less are left out.
     ///   - rotation: the service's rotation, kept by the caller across snapshots (used by `round_robin` and by
     ///     `least_connections` for ties; ignored by the others).

@@ -55,17 +55,18 @@ import Testing
         #expect(Set(pickCounts(balancer, picks: 1000).keys).isSubset(of: [backendKey(1), backendKey(3)]))
     }
 
-    /// Canonical order: by key (byte order), then id.
+    /// Canonical order: by key (byte order), then weight, then id.
     @Test func canonicalOrder() {
         let load = BackendLoad()
         let balancer = makeBalancer(.roundRobin, [
             BalancerMember(id: BackendID(9), key: "b", weight: 1, load: load),
             BalancerMember(id: BackendID(5), key: "a", weight: 1, load: load),
+            BalancerMember(id: BackendID(8), key: "b", weight: 2, load: load),
             BalancerMember(id: BackendID(2), key: "b", weight: 1, load: load),
             BalancerMember(id: BackendID(1), key: "[::1]:80", weight: 1, load: load),
             BalancerMember(id: BackendID(3), key: "10.0.0.10:80", weight: 1, load: load),
             BalancerMember(id: BackendID(4), key: "10.0.0.9:80", weight: 1, load: load),
         ])
-        #expect(balancer.members.map(\.id.rawValue) == [3, 4, 1, 5, 2, 9])
+        #expect(balancer.members.map(\.id.rawValue) == [3, 4, 1, 5, 2, 9, 8])
     }
 }
