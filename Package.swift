@@ -20,6 +20,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "fulcrum", targets: ["fulcrum"]),
+        // For the separate Benchmarks/ package only.
+        .library(name: "FulcrumBalancing", targets: ["FulcrumBalancing"]),
+        .library(name: "FulcrumProxyProtocol", targets: ["FulcrumProxyProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -55,7 +58,7 @@ let package = Package(
         .target(
             name: "FulcrumHealth",
             dependencies: [
-                "FulcrumNet", "FulcrumProxyProtocol",
+                "FulcrumNet",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,7 +118,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FulcrumConfigTests", dependencies: ["FulcrumConfig"], swiftSettings: swiftSettings),
-        .testTarget(name: "FulcrumHealthTests", dependencies: ["FulcrumHealth"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FulcrumHealthTests",
+            dependencies: [
+                "FulcrumHealth", "FulcrumNet",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FulcrumEngineTests",
             dependencies: ["FulcrumEngine", "FulcrumTestSupport"],

@@ -147,6 +147,24 @@ public func openDescriptorCount(pid: Int32? = nil) -> Int {
     return (try? FileManager.default.contentsOfDirectory(atPath: path).count) ?? -1
 }
 
+/// Open descriptors of a process by kind: sockets, pipes and the rest (from the /proc/PID/fd link targets).
+public func openDescriptorKinds(pid: Int32) -> (sockets: Int, pipes: Int, other: Int) {
+    let path = "/proc/\(pid)/fd"
+    guard let entries = try? FileManager.default.contentsOfDirectory(atPath: path) else { return (-1, -1, -1) }
+    var result = (sockets: 0, pipes: 0, other: 0)
+    for entry in entries {
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(path)/\(entry)")) ?? ""
+        if target.hasPrefix("socket:") {
+            result.sockets += 1
+        } else if target.hasPrefix("pipe:") {
+            result.pipes += 1
+        } else {
+            result.other += 1
+        }
+    }
+    return result
+}
+
 /// Resident memory of a process in KiB (VmRSS from /proc/PID/status).
 public func residentMemoryKiB(pid: Int32? = nil) -> Int {
     let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"

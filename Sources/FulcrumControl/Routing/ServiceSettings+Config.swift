@@ -40,8 +40,8 @@ extension HealthCheckSpec {
             port: check.port,
             send: check.send,
             expect: check.expect,
-            // HAProxy's check-send-proxy: a backend that requires PROXY protocol gets a LOCAL header first.
-            sendProxyV2Local: config.protocol == .tcp && config.proxyProtocol != .none && check.send != nil
+            // HAProxy's check-send-proxy: a backend that requires PROXY protocol gets a LOCAL header before a payload.
+            sendProxyV2Local: config.proxyProtocol != .none
         )
     }
 }

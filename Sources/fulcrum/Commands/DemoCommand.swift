@@ -1,16 +1,98 @@
 import ArgumentParser
+import Foundation
+import FulcrumNet
 import Logging
+import NIOCore
+import NIOPosix
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start demo backends on loopback and Fulcrum in front of them, and print what to try."
+        abstract: "Start three demo backends on loopback and Fulcrum in front of them, and print what to try."
     )
 
     @OptionGroup var logging: LoggingOptions
 
+    @Option(help: "Port of the demo TCP service on 127.0.0.1 (a free one is chosen if it is taken).")
+    var port: UInt16 = 8080
+
     func run() async throws {
         self.logging.bootstrap()
-        throw ExitCode(1)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let backends = try await DemoBackends.startTCP(count: 3, group: group)
+        let servicePort = DemoCommand.freePort(preferring: self.port)
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("fulcrum-demo-\(ProcessInfo.processInfo.processIdentifier)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let configPath = folder.appendingPathComponent("fulcrum.yaml").path
+        let yaml = DemoCommand.configuration(port: servicePort, backends: backends.map(\.endpoint))
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+
+        let server = FulcrumServer(configPath: configPath, threads: nil, logger: Logger(label: "fulcrum"))
+        let code = await server.run { _ in
+            let list = backends.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", ")
+            StandardOutput.print(
+                """
+
+                Fulcrum demo is running (pid \(ProcessInfo.processInfo.processIdentifier)).
+                  TCP service 'web' on 127.0.0.1:\(servicePort), round robin over 3 backends: \(list)
+
+                Try:
+                  curl http://127.0.0.1:\(servicePort)/            # run it a few times: each request goes to the next backend
+                  echo hello | nc -q1 127.0.0.1 \(servicePort)
+
+                Configuration: \(configPath)
+                  edit it, then reload with: kill -HUP \(ProcessInfo.processInfo.processIdentifier)
+                Press Ctrl-C to stop.
+
+                """)
+        }
+        for backend in backends { try? await backend.channel.close() }
+        try? await group.shutdownGracefully()
+        try? FileManager.default.removeItem(at: folder)
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    static func configuration(port: UInt16, backends: [IPEndpoint]) -> String {
+        var yaml = """
+            # Written by `fulcrum demo`. Edit and send SIGHUP to reload.
+            shutdown_grace: 2s
+
+            services:
+              web:
+                listen: "127.0.0.1:\(port)"
+                balance: round_robin
+                health_check:
+                  interval: 2s
+                  timeout: 500ms
+                backends:
+
+            """
+        for backend in backends { yaml += "      - address: \"\(backend)\"\n" }
+        return yaml
+    }
+
+    /// `preferred` if nothing listens there, else a port the kernel picks.
+    static func freePort(preferring preferred: UInt16) -> UInt16 {
+        for candidate in [preferred, 0] {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = candidate.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else { continue }
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            return UInt16(bigEndian: address.sin_port)
+        }
+        return preferred
     }
 }

@@ -14,11 +14,3 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
-
-/// Always returns the same word: 1 drives `Int64.random(in:)` to the low end of its range, `.max` to the high end
-/// (a zero word is rejected by its sampling and would be drawn again forever).
-struct ConstantRandom: RandomNumberGenerator, Sendable {
-    var value: UInt64
-
-    mutating func next() -> UInt64 { self.value }
-}
