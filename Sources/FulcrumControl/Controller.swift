@@ -12,10 +12,10 @@ import NIOCore
 public actor Controller {
     public nonisolated let engine: Engine
     public nonisolated let health: HealthMonitor
-    private let loader: ConfigLoader
-    private let logger: Logger
-    private var configuration: Configuration
-    private var services: [RuntimeService] = []
+    let loader: ConfigLoader
+    let logger: Logger
+    var configuration: Configuration
+    var services: [RuntimeService] = []
     private let healthChanges: AsyncStream<HealthChange>
     private var backgroundTasks: [Task<Void, Never>] = []
 
@@ -74,11 +74,11 @@ public actor Controller {
     // MARK: - Routing
 
     /// Builds the routing table from the current state and hands it to the engine.
-    private func publish() throws(EngineError) {
+    func publish() throws(EngineError) {
         try self.engine.apply(self.makeRoutingTable(self.services))
     }
 
-    private func makeRoutingTable(_ services: [RuntimeService]) -> RoutingTable {
+    func makeRoutingTable(_ services: [RuntimeService]) -> RoutingTable {
         var routes: [ServiceRoute] = []
         var listeners: [ListenerKey: Int] = [:]
         for service in services {
@@ -103,7 +103,7 @@ public actor Controller {
     }
 
     /// Republishes after a change that cannot fail to apply (listeners are unchanged).
-    private func republish() {
+    func republish() {
         do {
             try self.publish()
         } catch {
@@ -112,7 +112,7 @@ public actor Controller {
         }
     }
 
-    private func updateHealthTargets() {
+    func updateHealthTargets() {
         var targets: [HealthTarget] = []
         for service in self.services {
             let check = HealthCheckSpec.make(for: service.config)
