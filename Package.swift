@@ -80,12 +80,15 @@ let package = Package(
         .target(
             name: "FulcrumAdmin",
             dependencies: [
-                "FulcrumNet", "FulcrumControl",
+                "FulcrumNet", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth", "FulcrumControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

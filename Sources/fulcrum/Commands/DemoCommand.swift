@@ -21,15 +21,18 @@ struct DemoCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let backends = try await DemoBackends.startTCP(count: 3, group: group)
         let servicePort = DemoCommand.freePort(preferring: self.port)
+        let adminPort = DemoCommand.freePort(preferring: 9901, avoiding: [servicePort])
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("fulcrum-demo-\(ProcessInfo.processInfo.processIdentifier)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configPath = folder.appendingPathComponent("fulcrum.yaml").path
-        let yaml = DemoCommand.configuration(port: servicePort, backends: backends.map(\.endpoint))
+        let yaml = DemoCommand.configuration(
+            port: servicePort, adminPort: adminPort, backends: backends.map(\.endpoint))
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let server = FulcrumServer(configPath: configPath, threads: nil, logger: Logger(label: "fulcrum"))
-        let code = await server.run { _ in
+        let code = await server.run { started in
+            let adminURL = started.admin.map { "http://\($0)/" } ?? "(none)"
             let list = backends.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", ")
             StandardOutput.print(
                 """
@@ -40,6 +43,9 @@ struct DemoCommand: AsyncParsableCommand {
                 Try:
                   curl http://127.0.0.1:\(servicePort)/            # run it a few times: each request goes to the next backend
                   echo hello | nc -q1 127.0.0.1 \(servicePort)
+
+                Admin: \(adminURL)   (live status page; JSON API under /api/v1, Prometheus metrics at /metrics)
+                  curl \(adminURL)api/v1/services
 
                 Configuration: \(configPath)
                   edit it, then reload with: kill -HUP \(ProcessInfo.processInfo.processIdentifier)
@@ -53,10 +59,13 @@ struct DemoCommand: AsyncParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
-    static func configuration(port: UInt16, backends: [IPEndpoint]) -> String {
+    static func configuration(port: UInt16, adminPort: UInt16, backends: [IPEndpoint]) -> String {
         var yaml = """
             # Written by `fulcrum demo`. Edit and send SIGHUP to reload.
             shutdown_grace: 2s
+
+            admin:
+              listen: 127.0.0.1:\(adminPort)
 
             services:
               web:
@@ -72,9 +81,9 @@ struct DemoCommand: AsyncParsableCommand {
         return yaml
     }
 
-    /// `preferred` if nothing listens there, else a port the kernel picks.
-    static func freePort(preferring preferred: UInt16) -> UInt16 {
-        for candidate in [preferred, 0] {
+    /// `preferred` if nothing listens there (and it is not in `avoiding`), else a port the kernel picks.
+    static func freePort(preferring preferred: UInt16, avoiding: [UInt16] = []) -> UInt16 {
+        for candidate in avoiding.contains(preferred) ? [0] : [preferred, 0] {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }
             var address = sockaddr_in()
