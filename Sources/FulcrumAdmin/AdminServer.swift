@@ -47,8 +47,9 @@ public final class AdminServer: Sendable {
     public func start() async throws(AdminServerError) -> IPEndpoint {
         let (events, event) = AsyncStream<Result<IPEndpoint, AdminServerError>>.makeStream()
         let listen = self.listen
-        let responder = AdminResponder(
-            api: AdminAPI(controller: self.controller, metrics: MetricsExporter(registry: self.registry), info: self.info))
+        let api = AdminAPI(
+            controller: self.controller, metrics: MetricsExporter(registry: self.registry), info: self.info)
+        let responder = AdminResponder(api: api)
         let application = Application(
             responder: responder,
             // Browsers keep connections open; an idle one is closed after a minute.

@@ -59,9 +59,8 @@ struct AdminAPI: Sendable {
     private func addBackend(service: String, body: [UInt8]) async throws -> Response {
         let object = try Self.object(body, allowed: ["address", "weight"])
         guard case .string(let address)? = object["address"] else {
-            throw AdminRequestError(
-                object["address"] == nil
-                    ? "missing field 'address'" : "'address' must be a string, found \(object["address"]!.kindDescription)")
+            let found = object["address"].map { "'address' must be a string, found \($0.kindDescription)" }
+            throw AdminRequestError(found ?? "missing field 'address'")
         }
         let weight = try object["weight"].map { try Self.integer($0, field: "weight") } ?? 1
         let status = try await self.controller.addBackend(service: service, address: address, weight: weight)

@@ -25,7 +25,8 @@ struct MetricFamily: Sendable {
         name: "fulcrum_backend_up",
         help: "1 when the backend counts as up (health up or unchecked), 0 when down (failed checks or ejected).")
     static let connectFailures = MetricFamily(
-        name: "fulcrum_connect_failures_total", help: "Failed connects to the backend (refused, unreachable, timed out).")
+        name: "fulcrum_connect_failures_total",
+        help: "Failed connects to the backend (refused, unreachable, timed out).")
     static let rejected = MetricFamily(
         name: "fulcrum_rejected_connections_total",
         help: "Client connections (or UDP flows) refused before reaching a backend, by reason.")
@@ -46,7 +47,8 @@ struct MetricFamily: Sendable {
         name: "fulcrum_service_active_connections",
         help: "Open client connections of the service, including those not yet assigned to a backend.")
     static let datagramsDropped = MetricFamily(
-        name: "fulcrum_udp_datagrams_dropped_total", help: "UDP datagrams dropped (no backend, session cap, send error).")
+        name: "fulcrum_udp_datagrams_dropped_total",
+        help: "UDP datagrams dropped (no backend, session cap, send error).")
     static let buildInfo = MetricFamily(
         name: "fulcrum_build_info", help: "Always 1; the version label is the running Fulcrum version.")
     static let engineThreads = MetricFamily(name: "fulcrum_engine_threads", help: "Data-plane threads.")

@@ -32,7 +32,8 @@ struct SystemFigures: Sendable {
             let resident = field(24), let bootTime = Self.bootTime()
         else { return nil }
         var limit = rlimit()
-        let maxDescriptors = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 ? Double(limit.rlim_cur) : 0
+        let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+        let maxDescriptors = getrlimit(resource, &limit) == 0 ? Double(limit.rlim_cur) : 0
         return SystemFigures(
             startTimeSeconds: bootTime + start / ticks,
             cpuSeconds: (user + system) / ticks,

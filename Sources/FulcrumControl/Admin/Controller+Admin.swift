@@ -99,7 +99,8 @@ extension Controller {
         self.services[serviceIndex].backends[backendIndex].adminState = .draining
         self.republish()
         self.updateHealthTargets()
-        self.logger.notice("admin: backend deleted, draining", metadata: ["service": "\(name)", "backend": "\(address)"])
+        self.logger.notice(
+            "admin: backend deleted, draining", metadata: ["service": "\(name)", "backend": "\(address)"])
         return Self.status(of: self.services[serviceIndex].backends[backendIndex])
     }
 
