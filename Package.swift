@@ -137,6 +137,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FulcrumAdminTests",
+            dependencies: [
+                "FulcrumAdmin", "FulcrumControl", "FulcrumHealth",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FulcrumIntegrationTests",
             dependencies: ["fulcrum", "FulcrumTestSupport"],
             swiftSettings: swiftSettings

@@ -102,6 +102,10 @@ public final class AdminServer: Sendable {
         }
         await running.task.value
         canceller.cancel()
+        // The server returns while its closed connections' handlers are still being torn down on the loop (the idle
+        // timer is cancelled there); let the loop run what is queued before shutting it down.
+        let loop = self.eventLoopGroup.next()
+        for _ in 0..<3 { try? await loop.submit {}.get() }
         try? await self.eventLoopGroup.shutdownGracefully()
     }
 

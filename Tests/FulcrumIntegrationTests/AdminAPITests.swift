@@ -117,6 +117,31 @@ struct AdminAPITests {
         #expect(fixture.stop() == 0)
     }
 
+    @Test("an IPv6 backend: POSTed as [::1]:PORT, addressed in paths percent-encoded or raw")
+    func ipv6Backend() throws {
+        let first = try namedBackend("v4")
+        let second = try namedBackend("v6", address: .v6(high: 0, low: 1))
+        let port = freeLoopbackPort()
+        let fixture = try AdminFixture(services: AdminFixture.service("web", port: port, backends: [first.endpoint]))
+        let admin = fixture.admin
+        let address = "[::1]:\(second.endpoint.port)"
+        let added = try admin.post("/api/v1/services/web/backends", #"{"address": "\#(address)", "weight": 2}"#)
+        #expect(added.status == 201, "\(added.text)")
+        #expect(added.object?["address"] as? String == address)
+        let encoded = "/api/v1/services/web/backends/%5B%3A%3A1%5D%3A\(second.endpoint.port)"
+        let raw = "/api/v1/services/web/backends/\(address)"
+        #expect(try admin.get(encoded).object?["weight"] as? Int == 2)
+        #expect(try admin.get(raw).object?["address"] as? String == address)
+        var answers: [String] = []
+        for _ in 0..<6 { answers.append(try askBackendName(fixture.endpoint(port: port))) }
+        #expect(answers.filter { $0 == "v6" }.count == 4, "\(answers)")
+        #expect(try admin.patch(encoded, #"{"weight": 5}"#).object?["weight"] as? Int == 5)
+        #expect(try admin.patch(raw, #"{"state": "draining"}"#).object?["state"] as? String == "draining")
+        #expect(try admin.delete(encoded).status == 202)
+        #expect(eventually { (try? admin.backends(of: "web").count) == 1 })
+        #expect(fixture.stop() == 0)
+    }
+
     @Test("malformed bodies and values are 400 with a JSON error")
     func badRequests() throws {
         let backend = try LoopbackServer()

@@ -61,7 +61,10 @@ main { padding: 22px 28px 40px; max-width: 1480px; margin: 0 auto; }
 }
 .stat .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .5px; }
 .stat .value { font-size: 24px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
-.stat .sub { color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; }
+.stat .sub {
+  color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis;
+}
 .service {
   background: var(--card); border: 1px solid var(--border); border-radius: 12px; margin-bottom: 22px;
   box-shadow: var(--shadow); overflow: hidden;
@@ -174,7 +177,7 @@ function formatBytes(n) {
   const units = ["B", "KB", "MB", "GB", "TB", "PB"];
   let i = 0;
   while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
-  return (i === 0 ? String(Math.round(n)) : n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2)) + " " + units[i];
+  return (i === 0 ? String(Math.round(n)) : String(parseFloat(n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2)))) + " " + units[i];
 }
 const formatBytesRate = (n) => formatBytes(n) + "/s";
 function formatUptime(seconds) {
@@ -199,18 +202,25 @@ function drawChart(canvas, samples, series, format, integral) {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, width, height);
-  const left = 4, right = width - 52, top = 8, bottom = height - 18;
-  let max = 0;
-  for (const s of samples) for (const line of series) max = Math.max(max, line.value(s));
-  max = integral ? Math.max(3, Math.ceil(niceCeiling(max) / 3) * 3) : niceCeiling(max);
+  let highest = 0;
+  for (const s of samples) for (const line of series) highest = Math.max(highest, line.value(s));
+  highest *= 1.06;  // a little headroom so that peaks are not cut by the top edge
+  // Grid lines at round values, at most four intervals, the top one just above the highest point.
+  const step = niceStep(highest / 4, integral);
+  const intervals = Math.max(1, Math.ceil(highest / step - 1e-9));
+  const max = step * intervals;
   ctx.font = "11px system-ui, sans-serif";
+  // Room on the right for the widest axis label.
+  let labelWidth = 0;
+  for (let i = 0; i <= intervals; i++) labelWidth = Math.max(labelWidth, ctx.measureText(format(step * i)).width);
+  const left = 4, right = width - labelWidth - 10, top = 8, bottom = height - 18;
   ctx.textBaseline = "middle";
-  for (let i = 0; i <= 3; i++) {
-    const y = bottom - (bottom - top) * i / 3;
+  for (let i = 0; i <= intervals; i++) {
+    const y = bottom - (bottom - top) * i / intervals;
     ctx.strokeStyle = cssVar("--grid"); ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(left, Math.round(y) + .5); ctx.lineTo(right, Math.round(y) + .5); ctx.stroke();
     ctx.fillStyle = cssVar("--faint");
-    ctx.fillText(format(max * i / 3), right + 6, y);
+    ctx.fillText(format(step * i), right + 6, y);
   }
   ctx.textBaseline = "alphabetic";
   ctx.fillStyle = cssVar("--faint");
@@ -231,11 +241,13 @@ function drawChart(canvas, samples, series, format, integral) {
     ctx.fillStyle = gradient; ctx.fill();
   }
 }
-function niceCeiling(value) {
-  if (value <= 0) return 1;
+// The smallest "round" grid step (1, 2, 2.5 or 5 times a power of ten) at least `value`; whole numbers for counts.
+function niceStep(value, integral) {
+  if (!(value > 0)) return 1;
   const power = Math.pow(10, Math.floor(Math.log10(value)));
-  for (const step of [1, 1.5, 2, 3, 5, 10]) if (step * power >= value) return step * power;
-  return 10 * power;
+  let step = 10 * power;
+  for (const m of [1, 2, 2.5, 5]) if (m * power >= value) { step = m * power; break; }
+  return integral ? Math.max(1, Math.ceil(step)) : step;
 }
 function sparkline(values, color) {
   const w = 120, h = 26, n = 60;
@@ -348,7 +360,7 @@ function render(data, now) {
         `<td class="num">${formatBytes(b.bytes_in)}</td>` +
         `<td class="num">${formatBytes(b.bytes_out)}</td>` +
         `<td class="num ${b.connect_failures > 0 ? "fail" : "zero"}">${formatCount(b.connect_failures)}</td>` +
-        `<td>${sparkline(activity, b.health === "down" ? cssVar("--bad") : cssVar("--accent"))}</td></tr>`;
+        `<td>${sparkline(activity, cssVar(b.health === "down" ? "--bad" : b.state === "draining" ? "--warn" : "--accent"))}</td></tr>`;
     });
     card.querySelector("tbody").innerHTML = rows.length ? rows.join("")
       : `<tr><td colspan="11" class="empty">No backends. Add one with POST /api/v1/services/${esc(service.name)}/backends.</td></tr>`;
