@@ -72,7 +72,7 @@ struct AdminStatusPageTests {
         #expect(webAfter == 14, "\(totalsAfter)")
         #expect(totalsAfter.values.reduce(0, +) == 14, "the backend rows changed too: \(totalsAfter)")
 
-        // A picture for people (docs/status-page.png is made the same way, see README).
+        // A picture, as people see it (docs/status-page.png was taken the same way, after minutes of traffic).
         let folder = try TemporaryFolder()
         let shot = folder.url.appendingPathComponent("status-page.png").path
         let result = try ToolRun.run(chromium, Self.flags + [
