@@ -124,5 +124,6 @@ public struct AdminServerError: Error, Sendable, CustomStringConvertible {
     /// Why, as a phrase.
     public let reason: String
 
+    /// One sentence naming the address and the reason.
     public var description: String { "cannot start the admin server on \(self.address): \(self.reason)" }
 }

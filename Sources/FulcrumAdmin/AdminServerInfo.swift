@@ -9,6 +9,7 @@ public struct AdminServerInfo: Sendable {
     /// When the process started serving, in seconds since the Unix epoch.
     public var startedAt: Double
 
+    /// - Parameter startedAt: defaults to now.
     public init(version: String, configPath: String, startedAt: Double = AdminServerInfo.now()) {
         self.version = version
         self.configPath = configPath

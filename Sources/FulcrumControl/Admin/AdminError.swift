@@ -13,15 +13,18 @@ public struct AdminError: Error, Sendable, Equatable, CustomStringConvertible {
         case unavailable
     }
 
+    /// Which HTTP status the failure maps to.
     public let kind: Kind
     /// One sentence for people.
     public let message: String
 
+    /// A failure of `kind` described by `message`.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
+    /// The message.
     public var description: String { self.message }
 
     static func unknownService(_ name: String) -> AdminError {
