@@ -26,6 +26,7 @@ public final class AdminServer: Sendable {
     private let logger: Logger
     private let eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let running = Mutex<Running?>(nil)
+    private let shuttingDown = ServingState()
 
     /// - Parameters:
     ///   - listen: the address to bind (`admin.listen`).
@@ -48,7 +49,8 @@ public final class AdminServer: Sendable {
         let (events, event) = AsyncStream<Result<IPEndpoint, AdminServerError>>.makeStream()
         let listen = self.listen
         let api = AdminAPI(
-            controller: self.controller, metrics: MetricsExporter(registry: self.registry), info: self.info)
+            controller: self.controller, metrics: MetricsExporter(registry: self.registry), info: self.info,
+            serving: self.shuttingDown)
         let responder = AdminResponder(api: api)
         let application = Application(
             responder: responder,
@@ -86,6 +88,12 @@ public final class AdminServer: Sendable {
             }
         }
         throw AdminServerError(address: listen, reason: "the server did not start")
+    }
+
+    /// Fulcrum has begun a graceful shutdown: `/healthz` answers 503 from now on, so that whatever sends traffic here
+    /// stops doing so, while the API and the status page stay up to watch the drain.
+    public func beginShutdown() {
+        self.shuttingDown.beginShutdown()
     }
 
     /// Stops serving: requests in progress get a moment to finish, then every connection is closed.
@@ -126,4 +134,12 @@ public struct AdminServerError: Error, Sendable, CustomStringConvertible {
 
     /// One sentence naming the address and the reason.
     public var description: String { "cannot start the admin server on \(self.address): \(self.reason)" }
+}
+
+/// Whether Fulcrum is still serving or shutting down, for `/healthz`.
+final class ServingState: Sendable {
+    private let stopping = Atomic(false)
+
+    func beginShutdown() { self.stopping.store(true, ordering: .relaxed) }
+    var isShuttingDown: Bool { self.stopping.load(ordering: .relaxed) }
 }

@@ -113,4 +113,24 @@ struct AdminDrainTests {
         #expect(try admin.get("/api/v1/services/web/backends/\(first.endpoint)").status == 404)
         #expect(fixture.stop() == 0)
     }
+
+    @Test("graceful shutdown: /healthz turns 503 at once, the API stays up while connections drain")
+    func healthzDuringShutdown() throws {
+        let backend = try LoopbackServer()
+        let port = freeLoopbackPort()
+        let fixture = try AdminFixture(
+            services: AdminFixture.service("web", port: port, backends: [backend.endpoint]), grace: "20s")
+        let admin = fixture.admin
+        #expect(try admin.get("/healthz").status == 200)
+        let open = try TestSocket.connect(to: fixture.endpoint(port: port))
+        try open.send("a")
+        _ = try open.receive(exactly: 1)
+        fixture.fulcrum.signal(SIGTERM)
+        #expect(eventually { (try? admin.get("/healthz"))?.status == 503 })
+        let services = try admin.get("/api/v1/services/web")
+        #expect(services.status == 200)
+        #expect(services.object?["active_connections"] as? Int == 1)
+        open.close()
+        #expect(fixture.fulcrum.waitForExit(timeout: .seconds(10)) == 0)
+    }
 }

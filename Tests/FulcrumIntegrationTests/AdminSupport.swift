@@ -16,12 +16,13 @@ final class AdminFixture: @unchecked Sendable {
 
     /// Starts `fulcrum run` with `services` (the YAML under `services:`, indented by two spaces) and an admin
     /// section; with `token`, a token file is written and referenced by a relative path.
-    init(services: String, token: String? = nil, threads: Int = 2) throws {
+    init(services: String, token: String? = nil, threads: Int = 2, grace: String = "1s") throws {
         self.folder = try TemporaryFolder()
         self.adminPort = freeLoopbackPort()
         if let token { try self.folder.write("admin-token", "  \(token)\n") }
         self.configPath = try self.folder.write("fulcrum.yaml", Self.config(
-            adminPort: self.adminPort, tokenFile: token == nil ? nil : "./admin-token", services: services))
+            adminPort: self.adminPort, tokenFile: token == nil ? nil : "./admin-token", services: services,
+            grace: grace))
         self.fulcrum = try FulcrumProcess([
             "run", "--config", self.configPath, "--log-format", "json", "--threads", "\(threads)",
         ])
@@ -31,8 +32,8 @@ final class AdminFixture: @unchecked Sendable {
         }
     }
 
-    static func config(adminPort: UInt16, tokenFile: String?, services: String) -> String {
-        var yaml = "shutdown_grace: 1s\nadmin:\n  listen: 127.0.0.1:\(adminPort)\n"
+    static func config(adminPort: UInt16, tokenFile: String?, services: String, grace: String = "1s") -> String {
+        var yaml = "shutdown_grace: \(grace)\nadmin:\n  listen: 127.0.0.1:\(adminPort)\n"
         if let tokenFile { yaml += "  token_file: \(tokenFile)\n" }
         return yaml + "services:\n" + services
     }

@@ -9,6 +9,7 @@ struct AdminAPI: Sendable {
     let controller: Controller
     let metrics: MetricsExporter
     let info: AdminServerInfo
+    let serving: ServingState
 
     func handle(route: AdminRoute, method: HTTPRequest.Method, query: URI, body: [UInt8]) async throws -> Response {
         switch (route, method) {
@@ -20,6 +21,10 @@ struct AdminAPI: Sendable {
                 + "img-src 'self' data:"
             return reply
         case (.healthz, _):
+            if self.serving.isShuttingDown {
+                return AdminReply.text(
+                    "shutting down\n", contentType: "text/plain; charset=utf-8", status: .serviceUnavailable)
+            }
             return AdminReply.text("ok\n", contentType: "text/plain; charset=utf-8")
         case (.metrics, _):
             return AdminReply.text(await self.metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")

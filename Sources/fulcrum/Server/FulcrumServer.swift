@@ -89,7 +89,7 @@ struct FulcrumServer {
             ])
         onStarted(Started(listeners: listeners, configuration: configuration, admin: admin?.address))
 
-        await self.handleSignals(controller: controller, engine: engine)
+        await self.handleSignals(controller: controller, engine: engine, admin: admin?.server)
 
         // The admin server stays up while connections drain, so the drain can be watched; it stops last.
         await admin?.server.stop()
@@ -112,7 +112,7 @@ struct FulcrumServer {
 
     /// SIGHUP reloads; the first SIGTERM/SIGINT starts a graceful shutdown, a second one ends it at once.
     /// Returns when the shutdown is complete.
-    private func handleSignals(controller: Controller, engine: Engine) async {
+    private func handleSignals(controller: Controller, engine: Engine, admin: AdminServer?) async {
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
         let state = ShutdownState()
         let (requests, request) = AsyncStream<Duration>.makeStream()
@@ -139,6 +139,7 @@ struct FulcrumServer {
                 }
             }
             for await grace in requests {
+                admin?.beginShutdown()
                 await self.shutDown(engine: engine, grace: grace, state: state)
                 break
             }
