@@ -98,6 +98,7 @@ die() { log "error: $*"; exit 1; }
 
 readonly ncpu=$(nproc)
 readonly start_epoch=$(date +%s)
+readonly loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
 readonly deadline=$((start_epoch + overall_timeout))
 
 # Loopback ports: backends, then the proxy front ends (the same for every proxy; one proxy runs at a time).
@@ -150,7 +151,9 @@ trap 'exit 143' TERM
 start_bg() {
     local logfile=$1
     shift
-    "$@" >"$logfile" 2>&1 &
+    # Truncate here, not in the child: a reader right after start_bg must not see the previous run's output.
+    : >"$logfile"
+    "$@" >>"$logfile" 2>&1 &
     last_pid=$!
     started_pids+=("$last_pid")
 }
@@ -214,7 +217,8 @@ find_stream_module || need_install+=("libnginx-mod-stream")
 if [[ ${#need_install[@]} -gt 0 ]]; then
     log "missing: ${need_install[*]}"
     [[ $install == 1 ]] || die "missing tools and --no-install given"
-    [[ $(id -u) == 0 ]] || die "missing tools; run as root (apt-get) or install: haproxy nginx libnginx-mod-stream iperf3 wrk gcc"
+    [[ $(id -u) == 0 ]] ||
+        die "missing tools; run as root (apt-get) or install: haproxy nginx libnginx-mod-stream iperf3 wrk gcc"
     command -v apt-get >/dev/null || die "missing tools and no apt-get on this machine"
     # Keep apt from starting the distribution's haproxy and nginx services: we start our own on loopback.
     policy_added=0
@@ -822,7 +826,7 @@ version_of() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
     echo "swift=$(version_of swift --version)"
     if [[ $uses_fulcrum == 1 ]]; then
         local_changes=""
-        [[ -n $(git -C "$REPO_DIR" status --porcelain --untracked-files=no 2>/dev/null) ]] &&
+        [[ -n $(git -C "$REPO_DIR" status --porcelain -- Sources Package.swift 2>/dev/null) ]] &&
             local_changes=", with uncommitted changes"
         echo "fulcrum=$(version_of "$fulcrum_bin" --version) (commit $(git -C "$REPO_DIR" rev-parse --short HEAD \
             2>/dev/null || echo '?')$local_changes)"
@@ -832,6 +836,7 @@ version_of() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
     echo "idle_conns=$idle_conns"
     echo "quick=$quick"
     echo "elapsed=$elapsed"
+    echo "loadavg=$loadavg_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
     echo "failures=$failures"
     echo "timed_out=$timed_out"
     echo "fulcrum_udp=$fulcrum_udp"

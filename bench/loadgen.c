@@ -192,7 +192,7 @@ int main(int argc, char **argv) {
     if (argc >= 7 && strcmp(argv[1], "udp-load") == 0)
         return udp_load(atoi(argv[2]), atof(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]));
     if (argc >= 5 && strcmp(argv[1], "hold") == 0) return hold(atoi(argv[2]), atoi(argv[3]), atof(argv[4]));
-    fprintf(stderr,
-            "usage: loadgen udp-echo PORT SECONDS | udp-load PORT SECONDS FLOWS WINDOW SIZE | hold PORT COUNT SECONDS\n");
+    fprintf(stderr, "usage: loadgen udp-echo PORT SECONDS | udp-load PORT SECONDS FLOWS WINDOW SIZE"
+                    " | hold PORT COUNT SECONDS\n");
     return 2;
 }

@@ -216,9 +216,10 @@ def main():
             if "machine_busy_pct" in v]
     idle = [float(v["idle_before_pct"]) for r in runs.values() for cs in r.values() for v in cs.values()
             if "idle_before_pct" in v]
-    if idle:
-        out.append(f"- Machine idle before a run: median {statistics.median(idle):.0f} % (min {min(idle):.0f} %); "
-                   f"all CPUs busy during a run: median {statistics.median(busy):.0f} %." if busy else "")
+    if idle and busy:
+        out.append(f"- Machine idle before a run: median {statistics.median(idle):.0f} % (min {min(idle):.0f} %, "
+                   f"max {max(idle):.0f} %); all CPUs busy during a run: median {statistics.median(busy):.0f} %; "
+                   f"load average {meta.get('loadavg', '?')}.")
     out.append(f"- Whole run: {int(meta.get('elapsed', '0')) // 60} min {int(meta.get('elapsed', '0')) % 60} s; "
                f"{meta.get('failures', '0')} failed run(s)"
                + ("; stopped at the overall timeout." if meta.get("timed_out") == "1" else "."))
