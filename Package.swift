@@ -80,12 +80,15 @@ let package = Package(
         .target(
             name: "FulcrumAdmin",
             dependencies: [
-                "FulcrumNet", "FulcrumControl",
+                "FulcrumNet", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth", "FulcrumControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -131,6 +134,14 @@ let package = Package(
         .testTarget(
             name: "FulcrumEngineTests",
             dependencies: ["FulcrumEngine", "FulcrumTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FulcrumAdminTests",
+            dependencies: [
+                "FulcrumAdmin", "FulcrumControl", "FulcrumHealth",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

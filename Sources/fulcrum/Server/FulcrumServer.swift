@@ -1,11 +1,14 @@
+import FulcrumAdmin
 import FulcrumConfig
 import FulcrumControl
 import FulcrumEngine
 import FulcrumHealth
 import FulcrumNet
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
+import Prometheus
 import Synchronization
 import UnixSignals
 
@@ -20,6 +23,8 @@ struct FulcrumServer {
     struct Started: Sendable {
         let listeners: [ListenerKey: IPEndpoint]
         let configuration: Configuration
+        /// The admin server's address, when the configuration has an `admin` section.
+        let admin: IPEndpoint?
     }
 
     /// Serves until shut down; returns the process exit code. `onStarted` runs once everything is listening.
@@ -57,6 +62,23 @@ struct FulcrumServer {
             return 1
         }
 
+        var admin: (server: AdminServer, address: IPEndpoint)?
+        if let settings = configuration.admin {
+            let server = AdminServer(
+                controller: controller, listen: settings.listen, registry: FulcrumServer.metricsRegistry,
+                info: AdminServerInfo(version: FulcrumVersion.current, configPath: self.configPath),
+                logger: self.logger)
+            do {
+                admin = (server, try await server.start())
+            } catch {
+                StandardError.print("fulcrum: \(error)")
+                await controller.stop()
+                engine.shutdown()
+                try? await healthGroup.shutdownGracefully()
+                return 1
+            }
+        }
+
         let accessLog = AccessLogWriter(engine: engine, logger: Logger(label: "fulcrum.access"))
         let accessTask = Task { await accessLog.run() }
         let listeners = engine.boundListeners
@@ -66,11 +88,14 @@ struct FulcrumServer {
                 "version": "\(FulcrumVersion.current)", "config": "\(self.configPath)",
                 "engine_threads": "\(engine.threadCount)",
                 "listeners": "\(listeners.values.map(\.description).sorted().joined(separator: ","))",
+                "admin": "\(admin.map { "http://\($0.address)/" } ?? "none")",
             ])
-        onStarted(Started(listeners: listeners, configuration: configuration))
+        onStarted(Started(listeners: listeners, configuration: configuration, admin: admin?.address))
 
-        await self.handleSignals(signals, controller: controller, engine: engine)
+        await self.handleSignals(signals, controller: controller, engine: engine, admin: admin?.server)
 
+        // The admin server stays up while connections drain, so the drain can be watched; it stops last.
+        await admin?.server.stop()
         accessTask.cancel()
         _ = await accessTask.value
         await controller.stop()
@@ -80,9 +105,19 @@ struct FulcrumServer {
         return 0
     }
 
+    /// The registry `/metrics` exposes. swift-metrics is bootstrapped with it once per process (only the executable
+    /// does that), so metrics recorded through swift-metrics anywhere in Fulcrum land in the same exposition.
+    static let metricsRegistry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
     /// SIGHUP reloads; the first SIGTERM/SIGINT starts a graceful shutdown, a second one ends it at once.
     /// Returns when the shutdown is complete.
-    private func handleSignals(_ signals: UnixSignalsSequence, controller: Controller, engine: Engine) async {
+    private func handleSignals(
+        _ signals: UnixSignalsSequence, controller: Controller, engine: Engine, admin: AdminServer?
+    ) async {
         let state = ShutdownState()
         let (requests, request) = AsyncStream<Duration>.makeStream()
         await withTaskGroup(of: Void.self) { group in
@@ -108,6 +143,7 @@ struct FulcrumServer {
                 }
             }
             for await grace in requests {
+                admin?.beginShutdown()
                 await self.shutDown(engine: engine, grace: grace, state: state)
                 break
             }

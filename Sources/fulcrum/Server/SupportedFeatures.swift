@@ -5,6 +5,6 @@ import FulcrumConfig
 /// on by the change that builds it.
 enum SupportedFeatures {
     static let current: ConfigFeatures = [
-        .algorithms, .healthCheck, .proxyProtocolSend, .proxyProtocolAccept, .udp, .limits, .acl,
+        .algorithms, .healthCheck, .proxyProtocolSend, .proxyProtocolAccept, .udp, .limits, .acl, .admin,
     ]
 }
