@@ -28,7 +28,8 @@ final class EngineHarness: @unchecked Sendable {
         self.service = ServiceRoute(
             name: "test", settings: settings, balancer: balancer, backends: ordered, stats: ServiceStats(),
             sources: SourceCounters(capacity: 1024))
-        let key = ListenerKey(endpoint: listen ?? IPEndpoint(address: .v4(0x7F00_0001), port: 0), transport: .tcp)
+        let key = ListenerKey(
+            endpoint: listen ?? IPEndpoint(address: .v4(0x7F00_0001), port: 0), transport: settings.transport)
         try self.engine.apply(RoutingTable(services: [self.service], listeners: [key: 0]))
         self.listener = self.engine.boundListeners[key]!
     }

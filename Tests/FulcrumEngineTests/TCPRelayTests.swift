@@ -33,19 +33,18 @@ struct TCPRelayTests {
         let size = 50 << 20
         var generator = SystemRandomNumberGenerator()
         let chunk = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        var sent = SHA256()
+        // The writer hashes what it sends while the reader hashes what comes back, at the same time.
+        let sentDigest = DigestBox()
         let writer = Thread {
+            var sent = SHA256()
             for index in 0..<(size >> 20) {
                 var block = chunk
                 block[0] = UInt8(truncatingIfNeeded: index)
                 try? client.send(block)
+                sent.update(block)
             }
             client.shutdownWrite()
-        }
-        for index in 0..<(size >> 20) {
-            var block = chunk
-            block[0] = UInt8(truncatingIfNeeded: index)
-            sent.update(block)
+            sentDigest.set(sent.finalize())
         }
         writer.start()
         var received = SHA256()
@@ -57,7 +56,8 @@ struct TCPRelayTests {
             count += bytes.count
         }
         #expect(count == size)
-        #expect(received.finalize() == sent.finalize())
+        #expect(eventually(timeout: .seconds(30)) { sentDigest.value != nil })
+        #expect(received.finalize() == sentDigest.value)
         #expect(eventually { harness.service.stats.activeConnections == 0 })
         #expect(harness.backendStats(backend.endpoint).bytesIn == size)
         #expect(harness.backendStats(backend.endpoint).bytesOut == size)
@@ -179,4 +179,13 @@ struct TCPRelayTests {
         #expect(accepted < 64 << 20, "accepted \(accepted) bytes")
         #expect(accepted > 0)
     }
+}
+
+/// Hands a digest from the writer thread to the test.
+private final class DigestBox: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var digest: String?
+    var value: String? { self.lock.withLock { self.digest } }
+    func set(_ value: String) { self.lock.withLock { self.digest = value } }
 }

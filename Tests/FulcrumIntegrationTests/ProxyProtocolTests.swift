@@ -16,6 +16,7 @@ struct ProxyProtocolTests {
         let port = freeLoopbackPort(address: listen)
         let listener = IPEndpoint(address: listen, port: port)
         let yaml = """
+            shutdown_grace: 1s
             services:
               pp:
                 listen: "\(listener)"
@@ -96,6 +97,8 @@ struct ProxyProtocolTests {
         let seen = backend.connections.map { String(decoding: $0, as: UTF8.self) }
         #expect(seen.contains("PROXY TCP4 203.0.113.7 198.51.100.1 4242 443\r\nping"))
         #expect(seen.contains("PROXY TCP6 2001:db8::7 2001:db8::1 5000 443\r\npong"))
+        // The access log names the carried client (records are written when connections end).
+        v1.close()
         #expect(eventually { fulcrum.accessRecords.contains { $0["client"] as? String == "203.0.113.7:4242" } })
         fulcrum.signal(SIGTERM)
         #expect(fulcrum.waitForExit() == 0)

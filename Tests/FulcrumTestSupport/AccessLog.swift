@@ -34,9 +34,24 @@ public final class RecordingServer: @unchecked Sendable {
             }
             box.append(bytes)
             socket.setTimeout(.seconds(30))
+            // Echo the client's own bytes (without the PROXY header in front of them), then everything after.
+            try? socket.send(RecordingServer.payload(after: bytes))
             LoopbackServer.echo(socket)
         }
         box.owner = self
+    }
+
+    /// `bytes` without a leading PROXY v1 or v2 header.
+    public static func payload(after bytes: [UInt8]) -> [UInt8] {
+        let v2Signature: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A]
+        if bytes.count >= 16, Array(bytes[0..<12]) == v2Signature {
+            let length = 16 + Int(bytes[14]) << 8 + Int(bytes[15])
+            return Array(bytes.dropFirst(min(length, bytes.count)))
+        }
+        if bytes.starts(with: Array("PROXY ".utf8)), let end = bytes.firstIndex(of: 0x0A) {
+            return Array(bytes[(end + 1)...])
+        }
+        return bytes
     }
 
     fileprivate func append(_ bytes: [UInt8]) { self.lock.withLock { self.received.append(bytes) } }

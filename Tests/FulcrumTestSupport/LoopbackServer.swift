@@ -105,7 +105,7 @@ public final class LoopbackServer: @unchecked Sendable {
         guard fd >= 0 else { return }
         shutdown(fd, Int32(SHUT_RDWR))
         Glibc.close(fd)
-        for socket in sockets { shutdown(socket.fd, Int32(SHUT_RDWR)) }
+        for socket in sockets { socket.shutdownBoth() }
     }
 }
 

@@ -6,9 +6,13 @@ import Glibc
 
 /// A blocking TCP socket for tests, with a receive timeout so that no test can hang on a read.
 public final class TestSocket: @unchecked Sendable {
-    // Used by one test thread at a time; `@unchecked` because the descriptor is a plain integer.
+    // Reads and writes come from one thread at a time; closing may come from another (a server stopping), so the
+    // closed flag is guarded by `lock`: a descriptor number must never be shut down or closed after it was released,
+    // since another test may own that number by then.
     public let fd: Int32
-    public private(set) var isClosed = false
+    private let lock = NSLock()
+    private var closed = false
+    public var isClosed: Bool { self.lock.withLock { self.closed } }
 
     public init(fd: Int32, timeout: Duration = .seconds(10)) {
         self.fd = fd
@@ -17,7 +21,7 @@ public final class TestSocket: @unchecked Sendable {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
-    deinit { if !self.isClosed { Glibc.close(self.fd) } }
+    deinit { if !self.closed { Glibc.close(self.fd) } }
 
     /// Connects to `endpoint`, optionally from `source` (any 127.0.0.0/8 address works as a distinct client on Linux).
     public static func connect(
@@ -125,7 +129,14 @@ public final class TestSocket: @unchecked Sendable {
         }
     }
 
-    public func shutdownWrite() { Glibc.shutdown(self.fd, Int32(SHUT_WR)) }
+    public func shutdownWrite() {
+        self.lock.withLock { if !self.closed { _ = Glibc.shutdown(self.fd, Int32(SHUT_WR)) } }
+    }
+
+    /// Shuts both directions down (wakes a thread blocked on this socket) unless it is already closed.
+    public func shutdownBoth() {
+        self.lock.withLock { if !self.closed { _ = Glibc.shutdown(self.fd, Int32(SHUT_RDWR)) } }
+    }
 
     /// Closes with a reset (SO_LINGER 0) instead of a FIN.
     public func reset() {
@@ -135,9 +146,11 @@ public final class TestSocket: @unchecked Sendable {
     }
 
     public func close() {
-        guard !self.isClosed else { return }
-        self.isClosed = true
-        Glibc.close(self.fd)
+        self.lock.withLock {
+            guard !self.closed else { return }
+            self.closed = true
+            Glibc.close(self.fd)
+        }
     }
 
     /// The peer's address.

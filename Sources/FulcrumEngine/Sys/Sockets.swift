@@ -19,7 +19,12 @@ enum Sockets {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, size)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, size)
         if family == AF_INET6 { setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, size) }
-        if transport == .udp { _ = fulcrum_enable_pktinfo(fd, family == AF_INET6 ? 1 : 0) }
+        if transport == .udp {
+            _ = fulcrum_enable_pktinfo(fd, family == AF_INET6 ? 1 : 0)
+            // Every flow of this thread shares the socket: a burst must not overflow the kernel's default 208 KiB
+            // (the kernel caps the request at net.core.rmem_max / wmem_max).
+            Sockets.setBufferSizes(fd, bytes: Sockets.datagramListenerBuffer)
+        }
         var (storage, length) = endpoint.socketAddress()
         let bound = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
@@ -47,6 +52,18 @@ enum Sockets {
         }
         guard result == 0 else { return nil }
         return withUnsafePointer(to: &storage) { IPEndpoint(socketAddress: $0) }
+    }
+
+    /// Receive and send buffer size asked for on UDP listening sockets.
+    static let datagramListenerBuffer: Int32 = 4 << 20
+    /// Receive buffer size asked for on a UDP session's backend socket.
+    static let datagramSessionBuffer: Int32 = 1 << 20
+
+    static func setBufferSizes(_ fd: Int32, bytes: Int32) {
+        var size = bytes
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, length)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, length)
     }
 
     static func setNoDelay(_ fd: Int32) {

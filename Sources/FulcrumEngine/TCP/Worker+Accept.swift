@@ -37,8 +37,8 @@ extension Worker {
                 continue
             }
             let service = self.routing.services[listener.serviceIndex]
-            var local = listener.key.endpoint
-            if local.isWildcard || local.port == 0 { local = Sockets.localEndpoint(of: fd) ?? local }
+            var local = listener.local
+            if local.isWildcard { local = Sockets.localEndpoint(of: fd) ?? local }
             self.accepted(fd: fd, client: client, local: local, service: service)
         }
     }

@@ -180,10 +180,6 @@ extension Worker {
     // MARK: - Timers
 
     func timerFired(_ slot: Int) {
-        guard slot < self.connectionCapacity else {
-            self.datagramTimerFired(slot - self.connectionCapacity)
-            return
-        }
         let connection = self.connections + slot
         switch connection.pointee.phase {
         case .free:

@@ -56,10 +56,15 @@ final class WorkerGauges: Sendable {
 struct WorkerListener {
     var key: ListenerKey
     var fd: Int32
+    /// The address the socket is bound to (the port resolved when the key says 0).
+    var local: IPEndpoint
     var serviceIndex: Int
     var generation: UInt32
     /// Registered with epoll (false while accepting is paused for lack of descriptors).
     var registered: Bool
+    /// A UDP listener no longer in the routing table (or shutting down) that still carries the replies of its open
+    /// sessions; it starts no new session and is closed with its last one.
+    var retiring = false
 }
 
 /// Hands connect outcomes to the control plane (passive health checking) and finished connections to the log.
@@ -166,8 +171,8 @@ final class Worker {
             self.runDeferred()
             self.wheel.advance(to: self.now)
             while let slot = self.wheel.popExpired() { self.timerFired(slot) }
+            self.advanceDatagramTimers()
             if let resume = self.acceptPausedUntil, resume <= self.now { self.resumeAccepting() }
-            if let datagrams = self.datagrams, datagrams.hasPendingWork { self.flushDatagrams() }
         }
         self.closeEverything()
     }
@@ -179,7 +184,7 @@ final class Worker {
             let wait = resume > self.now ? resume - self.now : 0
             budget = min(budget ?? wait, wait)
         }
-        if let datagramBudget = self.datagrams?.sleepBudget(now: self.now) {
+        if let datagramBudget = self.datagrams?.wheel.sleepBudget(now: self.now) {
             budget = min(budget ?? datagramBudget, datagramBudget)
         }
         guard let budget else { return -1 }
@@ -242,7 +247,6 @@ final class Worker {
         case .stopAccepting:
             self.accepting = false
             for index in self.listeners.indices { self.removeListener(at: index) }
-            self.stopDatagramListeners()
         case .closeAll:
             self.closeAllConnections(reason: .shutdown)
             self.closeAllDatagramSessions(reason: .shutdown)
@@ -264,7 +268,7 @@ final class Worker {
             return
         }
         for index in self.listeners.indices {
-            guard let listener = self.listeners[index] else { continue }
+            guard let listener = self.listeners[index], !listener.retiring else { continue }
             if let serviceIndex = table.listeners[listener.key] {
                 self.listeners[index]?.serviceIndex = serviceIndex
             } else {
@@ -272,12 +276,12 @@ final class Worker {
             }
         }
         for (key, serviceIndex) in table.listeners
-        where !self.listeners.contains(where: { $0?.key == key }) {
+        where !self.listeners.contains(where: { $0?.key == key && $0?.retiring == false }) {
             guard let fd = sockets[key] else { continue }
+            let local = Sockets.localEndpoint(of: fd) ?? key.endpoint
             self.addListener(WorkerListener(
-                key: key, fd: fd, serviceIndex: serviceIndex, generation: 0, registered: false))
+                key: key, fd: fd, local: local, serviceIndex: serviceIndex, generation: 0, registered: false))
         }
-        self.routingChangedForDatagrams()
     }
 
     private func addListener(_ listener: WorkerListener) {
@@ -305,11 +309,21 @@ final class Worker {
         self.listeners[index] = listener
     }
 
+    /// Takes a listener out of service: a TCP listener is closed at once (new clients are refused); a UDP listener
+    /// retires until its open sessions end, since their replies leave through it.
     private func removeListener(at index: Int) {
+        guard let listener = self.listeners[index] else { return }
+        if listener.key.transport == .udp, self.datagramSessionCount(listenerIndex: index) > 0 {
+            self.listeners[index]?.retiring = true
+            return
+        }
+        self.closeListener(at: index)
+    }
+
+    func closeListener(at index: Int) {
         guard let listener = self.listeners[index] else { return }
         // Closing the descriptor also removes it from the epoll set.
         close(listener.fd)
-        if listener.key.transport == .udp { self.datagramListenerRemoved(at: index) }
         self.listeners[index] = nil
     }
 
@@ -347,6 +361,7 @@ final class Worker {
         for index in self.listeners.indices { self.removeListener(at: index) }
         self.closeAllConnections(reason: .shutdown)
         self.closeAllDatagramSessions(reason: .shutdown)
+        for index in self.listeners.indices { self.closeListener(at: index) }
         self.pipes.closeAll()
     }
 }

@@ -30,6 +30,49 @@ enum DemoBackends {
     }
 }
 
+extension DemoBackends {
+    /// Starts `count` UDP demo backends on 127.0.0.1 that answer each datagram with their name and the datagram.
+    static func startUDP(count: Int, group: any EventLoopGroup) async throws -> [(name: String, endpoint: IPEndpoint, channel: any Channel)] {
+        var started: [(name: String, endpoint: IPEndpoint, channel: any Channel)] = []
+        for index in 1...count {
+            let name = "udp-backend-\(index)"
+            let channel = try await DatagramBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(DemoUDPHandler(name: name))
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0)
+                .get()
+            let port = UInt16(channel.localAddress?.port ?? 0)
+            started.append((name, IPEndpoint(address: .v4(0x7F00_0001), port: port), channel))
+        }
+        return started
+    }
+}
+
+/// Answers every datagram with `NAME: ` and the datagram.
+private final class DemoUDPHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let name: String
+
+    init(name: String) { self.name = name }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = self.unwrapInboundIn(data)
+        var reply = context.channel.allocator.buffer(capacity: envelope.data.readableBytes + self.name.utf8.count + 2)
+        reply.writeString("\(self.name): ")
+        reply.writeImmutableBuffer(envelope.data)
+        context.writeAndFlush(
+            self.wrapOutboundOut(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: reply)), promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension DemoUDPHandler: Sendable {}
+
 /// The name a backend introduces itself with, known only once its port is bound.
 private final class NameBox: Sendable {
     private let storage = Mutex("")

@@ -29,6 +29,9 @@ struct FulcrumServer {
 
     /// Serves until shut down; returns the process exit code. `onStarted` runs once everything is listening.
     func run(onStarted: @Sendable (Started) -> Void = { _ in }) async -> Int32 {
+        // Trap signals before anything else: a SIGTERM that arrives once "fulcrum started" is out must be a graceful
+        // shutdown, never the default action.
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
         let loader = ConfigLoader(features: SupportedFeatures.current)
         let loaded = loader.load(path: self.configPath)
         for warning in loaded.warnings { StandardError.print(warning.description) }
@@ -89,7 +92,7 @@ struct FulcrumServer {
             ])
         onStarted(Started(listeners: listeners, configuration: configuration, admin: admin?.address))
 
-        await self.handleSignals(controller: controller, engine: engine, admin: admin?.server)
+        await self.handleSignals(signals, controller: controller, engine: engine, admin: admin?.server)
 
         // The admin server stays up while connections drain, so the drain can be watched; it stops last.
         await admin?.server.stop()
@@ -112,8 +115,9 @@ struct FulcrumServer {
 
     /// SIGHUP reloads; the first SIGTERM/SIGINT starts a graceful shutdown, a second one ends it at once.
     /// Returns when the shutdown is complete.
-    private func handleSignals(controller: Controller, engine: Engine, admin: AdminServer?) async {
-        let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
+    private func handleSignals(
+        _ signals: UnixSignalsSequence, controller: Controller, engine: Engine, admin: AdminServer?
+    ) async {
         let state = ShutdownState()
         let (requests, request) = AsyncStream<Duration>.makeStream()
         await withTaskGroup(of: Void.self) { group in
