@@ -49,7 +49,7 @@ int fulcrum_accept(int fd, struct sockaddr_storage *address, socklen_t *length) 
 int fulcrum_pipe(int fds[2], int size) {
     if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return -1;
     if (size > 0) (void)fcntl(fds[1], F_SETPIPE_SZ, size);
-    return 0;
+    return fcntl(fds[1], F_GETPIPE_SZ);
 }
 
 ssize_t fulcrum_splice(int fd_in, int fd_out, size_t length) {

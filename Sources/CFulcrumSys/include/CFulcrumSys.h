@@ -30,7 +30,8 @@ extern const uint32_t FULCRUM_EPOLLIN, FULCRUM_EPOLLOUT, FULCRUM_EPOLLERR, FULCR
 
 /// accept4(2) with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int fulcrum_accept(int fd, struct sockaddr_storage *address, socklen_t *length);
-/// pipe2(2) with O_NONBLOCK | O_CLOEXEC; on Linux also tries to set the pipe's capacity to `size` bytes (0 = leave).
+/// pipe2(2) with O_NONBLOCK | O_CLOEXEC; also tries to set the pipe's capacity to `size` bytes (0 = leave it).
+/// Returns the capacity the pipe has (the kernel may refuse a larger one), or -1 with errno set.
 int fulcrum_pipe(int fds[2], int size);
 /// splice(2) with SPLICE_F_MOVE | SPLICE_F_NONBLOCK between a socket and a pipe.
 ssize_t fulcrum_splice(int fd_in, int fd_out, size_t length);

@@ -63,7 +63,7 @@ extension Worker {
         connection.pointee.client = client
         connection.pointee.local = local
         connection.pointee.acceptedAt = self.now
-        connection.pointee.acceptedAtWall = fulcrum_realtime_ns()
+        connection.pointee.acceptedAtWall = self.recordsAccess ? fulcrum_realtime_ns() : 0
         connection.pointee.lastActivity = self.now
         self.liveConnections += 1
         self.gauges.openFlows.add(1, ordering: .relaxed)
@@ -113,7 +113,7 @@ extension Worker {
         close(fd)
         service.stats.reject(reason)
         let wall = fulcrum_realtime_ns()
-        self.accessLog.append(AccessRecord(
+        self.record(AccessRecord(
             service: service.name, transport: .tcp, client: client, backend: nil, bytesIn: 0, bytesOut: 0,
             startedAtNanoseconds: wall, durationNanoseconds: 0, end: .rejected(reason)))
     }

@@ -219,7 +219,7 @@ extension Worker {
             service.stats.connectionClosed()
             if case .rejected(let rejection) = reason { service.stats.reject(rejection) }
             if let sourceSlot = connection.pointee.sourceSlot { service.sources.release(sourceSlot) }
-            self.accessLog.append(AccessRecord(
+            self.record(AccessRecord(
                 service: service.name, transport: .tcp, client: connection.pointee.client,
                 backend: connection.pointee.backendFD >= 0 ? backend?.address : nil,
                 bytesIn: connection.pointee.upstream.bytesRead, bytesOut: connection.pointee.downstream.bytesWritten,

@@ -182,7 +182,7 @@ extension Worker {
         state.sessions[index] = DatagramSession(
             inUse: true, generation: generation, fd: fd, listenerIndex: key.listenerIndex, service: service,
             backend: backend, client: key.client, local: local, sourceSlot: sourceSlot, bytesIn: 0, bytesOut: 0,
-            startedAt: self.now, startedAtWall: fulcrum_realtime_ns(), lastActivity: self.now)
+            startedAt: self.now, startedAtWall: self.recordsAccess ? fulcrum_realtime_ns() : 0, lastActivity: self.now)
         state.flows[key] = index
         state.sessionsPerListener[key.listenerIndex, default: 0] += 1
         state.wheel.schedule(index, at: self.now + settings.idleTimeout.nanoseconds)
@@ -278,7 +278,7 @@ extension Worker {
         if let service = session.service {
             service.stats.udpSessionClosed()
             if let sourceSlot = session.sourceSlot { service.sources.release(sourceSlot) }
-            self.accessLog.append(AccessRecord(
+            self.record(AccessRecord(
                 service: service.name, transport: .udp, client: session.client, backend: session.backend?.address,
                 bytesIn: session.bytesIn, bytesOut: session.bytesOut, startedAtNanoseconds: session.startedAtWall,
                 durationNanoseconds: self.now &- session.startedAt, end: reason))

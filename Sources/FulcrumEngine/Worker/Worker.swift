@@ -84,6 +84,8 @@ final class Worker {
     let mailbox: WorkerMailbox
     let accessLog: AccessLogRing
     let gauges = WorkerGauges()
+    /// Whether finished connections are recorded for the access log.
+    let recordsAccess: Bool
     let observer: (any EngineObserver)?
     var logger: Logger
 
@@ -116,7 +118,7 @@ final class Worker {
     /// UDP state of this thread (flow table, batch buffers); created with the first UDP listener.
     var datagrams: DatagramWorkerState?
 
-    init(index: Int, observer: (any EngineObserver)?, logger: Logger) throws(EngineError) {
+    init(index: Int, observer: (any EngineObserver)?, recordsAccess: Bool, logger: Logger) throws(EngineError) {
         let epoll = fulcrum_epoll_create()
         guard epoll >= 0 else { throw .resource("an epoll instance", errno: errno) }
         self.index = index
@@ -129,6 +131,7 @@ final class Worker {
         }
         self.accessLog = AccessLogRing()
         self.observer = observer
+        self.recordsAccess = recordsAccess
         self.logger = logger
         self.logger[metadataKey: "engine_thread"] = "\(index)"
         self.connectionCapacity = 1024
@@ -325,6 +328,12 @@ final class Worker {
         // Closing the descriptor also removes it from the epoll set.
         close(listener.fd)
         self.listeners[index] = nil
+    }
+
+    /// Hands a finished connection or session to the access log (unless nothing would log it).
+    @inline(__always)
+    func record(_ record: @autoclosure () -> AccessRecord) {
+        if self.recordsAccess { self.accessLog.append(record()) }
     }
 
     // MARK: - Descriptor shortage

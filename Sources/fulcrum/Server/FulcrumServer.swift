@@ -43,7 +43,9 @@ struct FulcrumServer {
         let bridge = PassiveHealthBridge()
         let engine: Engine
         do {
-            engine = try Engine(threads: self.threads, observer: bridge, logger: self.logger)
+            // Access records go out at info: below that level the engine need not write them at all.
+            let accessLogged = Logger(label: "fulcrum.access").logLevel <= .info
+            engine = try Engine(threads: self.threads, observer: bridge, recordsAccess: accessLogged, logger: self.logger)
         } catch {
             StandardError.print("fulcrum: \(error)")
             return 1
