@@ -848,7 +848,8 @@ version_of() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
 cp "$csv" "$results_dir/latest.csv"
 python3 "$BENCH_DIR/report.py" "$csv" "$work/meta.txt" >"$results_dir/latest.md"
 # Keep every run's table and numbers too, so a later run does not erase an earlier one.
-stamp=$(date +%Y%m%d-%H%M%S)$([[ $quick == 1 ]] && echo -quick)
+stamp=$(date +%Y%m%d-%H%M%S)
+[[ $quick == 0 ]] || stamp+=-quick
 cp "$results_dir/latest.csv" "$results_dir/$stamp.csv"
 cp "$results_dir/latest.md" "$results_dir/$stamp.md"
 cat "$results_dir/latest.md"
