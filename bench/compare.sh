@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Fulcrum vs HAProxy vs NGINX stream vs a direct connection, on one Linux machine, over loopback, in one run.
 #
-#   bench/compare.sh            full run (every case 3 times, 6 s each; about 30-40 minutes on 2 cores)
+#   bench/compare.sh            full run (every case 3 times, 6 s each): about 20 minutes on 2 cores, plus up to
+#                               10 minutes waiting for an idle machine
 #   bench/compare.sh --quick    smoke run for CI: one short run per case, few configurations (about 2 minutes)
 #   bench/compare.sh --help     every option
 #
-# Writes bench/results/latest.md (the table), bench/results/latest.csv (every run's raw numbers) and
-# bench/results/logs/ (proxy and backend logs of the last run). Prints the table on stdout.
+# Writes bench/results/latest.md (the table), bench/results/latest.csv (every run's raw numbers), a dated copy of
+# both, and bench/results/logs/ (configurations and logs of the last run). Prints the table on stdout.
 #
 # Load generators (Debian packages): iperf3 (bulk TCP), wrk (HTTP against an nginx backend, through the proxy),
 # and bench/loadgen.c (UDP request/reply datagrams, idle connections), compiled at start.
@@ -288,9 +289,15 @@ uses_fulcrum=0
 fulcrum_threads_flag=1
 fulcrum_udp=0
 fulcrum_udp_note=""
+fulcrum_source="binary given with --fulcrum"
 if [[ $uses_fulcrum == 1 && -z $fulcrum_bin ]]; then
     fulcrum_bin="$REPO_DIR/.build-release/release/fulcrum"
+    fulcrum_source="as built earlier (--no-build); HEAD is now $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null)"
     if [[ $build == 1 ]]; then
+        # The commit the binary is built from, taken now: others may commit while the benchmark runs.
+        fulcrum_source="built from commit $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')"
+        [[ -n $(git -C "$REPO_DIR" status --porcelain -- Sources Package.swift 2>/dev/null) ]] &&
+            fulcrum_source+=" with uncommitted changes"
         log "building fulcrum (swift build -c release --scratch-path $REPO_DIR/.build-release)"
         (cd "$REPO_DIR" && swift build -c release --scratch-path "$REPO_DIR/.build-release" --product fulcrum) \
             >"$work/swift-build.log" 2>&1 || { tail -30 "$work/swift-build.log" >&2; die "swift build failed"; }
@@ -824,13 +831,7 @@ version_of() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
     echo "iperf3=$(version_of iperf3 --version)"
     echo "wrk=$(version_of wrk --version)"
     echo "swift=$(version_of swift --version)"
-    if [[ $uses_fulcrum == 1 ]]; then
-        local_changes=""
-        [[ -n $(git -C "$REPO_DIR" status --porcelain -- Sources Package.swift 2>/dev/null) ]] &&
-            local_changes=", with uncommitted changes"
-        echo "fulcrum=$(version_of "$fulcrum_bin" --version) (commit $(git -C "$REPO_DIR" rev-parse --short HEAD \
-            2>/dev/null || echo '?')$local_changes)"
-    fi
+    [[ $uses_fulcrum == 1 ]] && echo "fulcrum=$(version_of "$fulcrum_bin" --version) ($fulcrum_source)"
     echo "runs=$runs"
     echo "duration=$duration"
     echo "idle_conns=$idle_conns"
@@ -846,6 +847,10 @@ version_of() { "$@" 2>&1 | head -1 | tr -d '\r' || true; }
 
 cp "$csv" "$results_dir/latest.csv"
 python3 "$BENCH_DIR/report.py" "$csv" "$work/meta.txt" >"$results_dir/latest.md"
+# Keep every run's table and numbers too, so a later run does not erase an earlier one.
+stamp=$(date +%Y%m%d-%H%M%S)$([[ $quick == 1 ]] && echo -quick)
+cp "$results_dir/latest.csv" "$results_dir/$stamp.csv"
+cp "$results_dir/latest.md" "$results_dir/$stamp.md"
 cat "$results_dir/latest.md"
 log "wrote $results_dir/latest.md and $results_dir/latest.csv in ${elapsed}s ($failures failed runs)"
 ((timed_out == 0)) || exit 3
