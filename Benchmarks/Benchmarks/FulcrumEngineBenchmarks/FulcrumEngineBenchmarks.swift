@@ -58,6 +58,49 @@ private final class RawEchoServer: @unchecked Sendable {
     }
 }
 
+/// A UDP echo server on its own thread, raw calls only.
+private final class RawDatagramEchoServer: @unchecked Sendable {
+    let port: UInt16
+    private let fd: Int32
+
+    init() {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = RawSocket.loopback(port: 0)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        self.fd = fd
+        self.port = UInt16(bigEndian: address.sin_port)
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        pthread_create(&thread, nil, { raw in
+            Unmanaged<RawDatagramEchoServer>.fromOpaque(raw!).takeRetainedValue().serve()
+            return nil
+        }, box)
+    }
+
+    private func serve() {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 65536, alignment: 64)
+        var peer = sockaddr_storage()
+        while true {
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let count = withUnsafeMutablePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(self.fd, buffer, 65536, 0, $0, &length) }
+            }
+            if count < 0 { continue }
+            _ = withUnsafePointer(to: &peer) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(self.fd, buffer, count, 0, $0, length) }
+            }
+        }
+    }
+}
+
 private enum RawSocket {
     static func loopback(port: UInt16) -> sockaddr_in {
         var address = sockaddr_in()
@@ -106,8 +149,10 @@ private enum RawSocket {
     }
 }
 
-/// An engine with one TCP service in front of `backendPort`, on an ephemeral port.
-private func startEngine(backendPort: UInt16, recordsAccess: Bool) throws -> (Engine, UInt16) {
+/// An engine with one TCP (or UDP) service in front of `backendPort`, on an ephemeral port.
+private func startEngine(
+    backendPort: UInt16, recordsAccess: Bool, transport: Transport = .tcp
+) throws -> (Engine, UInt16) {
     var logger = Logger(label: "benchmark")
     logger.logLevel = .error
     let engine = try Engine(threads: 1, recordsAccess: recordsAccess, logger: logger)
@@ -119,9 +164,9 @@ private func startEngine(backendPort: UInt16, recordsAccess: Bool) throws -> (En
         members: [BalancerMember(id: backend.id, key: backend.address, weight: 1, load: stats.load)],
         rotation: RoundRobinRotation())
     let service = ServiceRoute(
-        name: "bench", settings: ServiceSettings(), balancer: balancer, backends: [backend], stats: ServiceStats(),
+        name: "bench", settings: ServiceSettings(transport: transport), balancer: balancer, backends: [backend], stats: ServiceStats(),
         sources: SourceCounters(capacity: 1024))
-    let key = ListenerKey(endpoint: IPEndpoint(address: .v4(0x7F00_0001), port: 0), transport: .tcp)
+    let key = ListenerKey(endpoint: IPEndpoint(address: .v4(0x7F00_0001), port: 0), transport: transport)
     try engine.apply(RoutingTable(services: [service], listeners: [key: 0]))
     return (engine, engine.boundListeners[key]!.port)
 }
@@ -174,6 +219,29 @@ let benchmarks: @Sendable () -> Void = {
                 let client = RawSocket.connect(port: port)
                 precondition(RawSocket.sendAll(client, buffer, 64) && RawSocket.receiveAll(client, buffer, 64))
                 close(client)
+            }
+        }
+    }
+
+    // UDP: one datagram to the engine and its reply back, over an established session.
+    let datagramBackend = RawDatagramEchoServer()
+    if let (_, datagramPort) = try? startEngine(
+        backendPort: datagramBackend.port, recordsAccess: true, transport: .udp)
+    {
+        let client = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = RawSocket.loopback(port: datagramPort)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        for _ in 0..<1000 {
+            _ = send(client, buffer, 64, 0)
+            _ = recv(client, buffer, 65536, 0)
+        }
+        Benchmark("UDP round trip of a 64-byte datagram through a session", configuration: configuration) { benchmark in
+            for _ in benchmark.scaledIterations {
+                precondition(send(client, buffer, 64, 0) == 64 && recv(client, buffer, 65536, 0) == 64)
             }
         }
     }
