@@ -23,6 +23,7 @@ let package = Package(
         // For the separate Benchmarks/ package only.
         .library(name: "FulcrumBalancing", targets: ["FulcrumBalancing"]),
         .library(name: "FulcrumProxyProtocol", targets: ["FulcrumProxyProtocol"]),
+        .library(name: "FulcrumEngine", targets: ["FulcrumEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

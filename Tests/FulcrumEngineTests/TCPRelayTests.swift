@@ -189,3 +189,34 @@ private final class DigestBox: @unchecked Sendable {
     var value: String? { self.lock.withLock { self.digest } }
     func set(_ value: String) { self.lock.withLock { self.digest = value } }
 }
+
+@Suite("TCP connect timeouts")
+struct ConnectTimeoutTests {
+    @Test("a backend that never answers the handshake costs one attempt: connect_timeout, then the next backend")
+    func unresponsiveBackend() throws {
+        // A listening socket that never accepts, with its tiny backlog filled: further SYNs go unanswered.
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(silent) }
+        var (address, length) = SocketAddressing.make(IPEndpoint(address: .v4(0x7F00_0001), port: 0))
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, length) } }
+        listen(silent, 0)
+        var actual = sockaddr_storage()
+        var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(silent, $0, &actualLength) }
+        }
+        let silentEndpoint = SocketAddressing.endpoint(actual)!
+        let fillers = (0..<3).compactMap { _ in try? TestSocket.connect(to: silentEndpoint, timeout: .milliseconds(200)) }
+        _ = fillers
+        let good = try LoopbackServer()
+        let harness = try EngineHarness(
+            backends: [silentEndpoint, good.endpoint], settings: ServiceSettings(connectTimeout: .milliseconds(300)))
+        for index in 0..<4 {
+            let client = try harness.connect()
+            try client.send("n\(index)")
+            #expect(try client.receive(exactly: 2) == Array("n\(index)".utf8))
+        }
+        #expect(harness.backendStats(silentEndpoint).connectFailures >= 1)
+        #expect(good.connectionCount == 4)
+    }
+}

@@ -76,9 +76,35 @@ struct TimingWheelTests {
         }
         #expect(popped.count == 1)
         #expect(wheel.count == 1)
-        #expect(wheel.sleepBudget(now: 20 * ms)! <= 10 * ms)
+        #expect(wheel.sleepBudget(now: 20 * ms) == 30 * ms, "until the rescheduled deadline at 50 ms")
         var later: [Int] = []
         wheel.advance(to: 50 * ms) { later.append($0) }
         #expect(later.count == 1 && later[0] != popped[0])
+    }
+
+    @Test("an idle owner sleeps until the first occupied slot, not one tick at a time")
+    func sleepBudgetSkipsEmptySlots() {
+        var wheel = TimingWheel(tickNanoseconds: 10 * ms, slotCount: 1024, now: 0)
+        #expect(wheel.sleepBudget(now: 0) == nil)
+        wheel.schedule(1, at: 5000 * ms)
+        #expect(wheel.sleepBudget(now: 0) == 5000 * ms)
+        wheel.schedule(2, at: 1234 * ms)
+        #expect(wheel.sleepBudget(now: 100 * ms) == 1140 * ms)
+        wheel.cancel(2)
+        // A cancelled entry can only make the owner wake early, never late.
+        #expect(wheel.sleepBudget(now: 100 * ms)! <= 4900 * ms)
+        // Beyond one turn (10.24 s): the owner wakes at the slot, finds nothing due, and sleeps again.
+        var far = TimingWheel(tickNanoseconds: 10 * ms, slotCount: 1024, now: 0)
+        far.schedule(3, at: 30_000 * ms)
+        let first = far.sleepBudget(now: 0)!
+        #expect(first <= 30_000 * ms && first > 0)
+        var fired: [Int] = []
+        var now = first
+        for _ in 0..<10 where fired.isEmpty {
+            far.advance(to: now) { fired.append($0) }
+            if let budget = far.sleepBudget(now: now) { now += budget }
+        }
+        #expect(fired == [3])
+        #expect(now == 30_000 * ms)
     }
 }

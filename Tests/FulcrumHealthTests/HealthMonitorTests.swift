@@ -105,7 +105,10 @@ import Testing
         let reporter = try #require(monitor.reporter(for: self.key))
         reporter.connectFailed()
         #expect(await eventually(within: .seconds(3)) { monitor.health(of: self.key) == .down })
-        #expect(changes.all.last?.reason == .checkFailed(.connectRefused))
+        // The closed port refuses; on a loaded machine the 500 ms probe may time out first. Either is the check
+        // failing, which is what this test is about.
+        let reason = changes.all.last?.reason
+        #expect(reason == .checkFailed(.connectRefused) || reason == .checkFailed(.timeout), "\(String(describing: reason))")
         await monitor.shutdown()
     }
 

@@ -180,4 +180,40 @@ struct ServeTests {
         fulcrum.signal(SIGTERM)
         #expect(fulcrum.waitForExit() == 0)
     }
+
+    @Test("out of file descriptors: accepting pauses and is logged, nothing spins or crashes, service resumes")
+    func descriptorExhaustion() throws {
+        let backend = try LoopbackServer()
+        let folder = try TemporaryFolder()
+        let port = freeLoopbackPort()
+        let path = try folder.write("f.yaml", Self.config(port: port, backends: [backend.endpoint], grace: "1s"))
+        // About 25 descriptors are in use at rest; 64 leaves room for a handful of proxied connections (2 each).
+        let fulcrum = try FulcrumProcess(["run", "--config", path, "--threads", "1"], openFileLimit: 64)
+        #expect(fulcrum.waitUntilStarted())
+        let listener = IPEndpoint(address: Self.localhost, port: port)
+        var held: [TestSocket] = []
+        // Bounded: more connections than the limit allows; the kernel still completes handshakes into the backlog.
+        for _ in 0..<60 {
+            guard let client = try? TestSocket.connect(to: listener, timeout: .milliseconds(500)) else { break }
+            held.append(client)
+        }
+        #expect(fulcrum.waitForOutput("accepting paused", timeout: .seconds(5)))
+        #expect(fulcrum.isRunning)
+        // Paused, not spinning: over two seconds with the backlog still full, it uses a small fraction of a CPU.
+        let cpuBefore = processCPUSeconds(pid: fulcrum.pid)
+        _ = eventually(timeout: .seconds(2)) { false }
+        let cpuUsed = processCPUSeconds(pid: fulcrum.pid) - cpuBefore
+        #expect(cpuUsed < 1.0, "used \(cpuUsed) CPU-seconds while paused")
+        // Some connections were served before the limit, none crashed the process; freeing them lets it recover.
+        held.forEach { $0.close() }
+        held.removeAll()
+        #expect(eventually(timeout: .seconds(10)) {
+            guard let client = try? TestSocket.connect(to: listener, timeout: .seconds(1)) else { return false }
+            defer { client.close() }
+            guard (try? client.send("again")) != nil else { return false }
+            return (try? client.receive(exactly: 5)) == Array("again".utf8)
+        })
+        fulcrum.signal(SIGTERM)
+        #expect(fulcrum.waitForExit() == 0)
+    }
 }

@@ -19,10 +19,17 @@ public final class FulcrumProcess: @unchecked Sendable {
         return testBinary.deletingLastPathComponent().appendingPathComponent("fulcrum")
     }
 
-    /// Starts `fulcrum ARGUMENTS` in `directory`.
-    public init(_ arguments: [String], directory: URL? = nil) throws {
-        self.process.executableURL = FulcrumProcess.executable
-        self.process.arguments = arguments
+    /// Starts `fulcrum ARGUMENTS` in `directory`; with `openFileLimit`, under that `ulimit -n` (through a shell that
+    /// then execs fulcrum, so the process id is fulcrum's).
+    public init(_ arguments: [String], directory: URL? = nil, openFileLimit: Int? = nil) throws {
+        if let openFileLimit {
+            self.process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            self.process.arguments = ["-c", "ulimit -n \(openFileLimit) && exec \"$0\" \"$@\"", FulcrumProcess.executable.path]
+                + arguments
+        } else {
+            self.process.executableURL = FulcrumProcess.executable
+            self.process.arguments = arguments
+        }
         if let directory { self.process.currentDirectoryURL = directory }
         let out = Pipe()
         let err = Pipe()

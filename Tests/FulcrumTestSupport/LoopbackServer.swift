@@ -165,6 +165,17 @@ public func openDescriptorKinds(pid: Int32) -> (sockets: Int, pipes: Int, other:
     return result
 }
 
+/// User plus system CPU time a process has used, in seconds (from /proc/PID/stat).
+public func processCPUSeconds(pid: Int32) -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = text.lastIndex(of: ")")
+    else { return -1 }
+    // Fields after the command name: state is field 3, utime 14 and stime 15 (1-based in proc(5)).
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return -1 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// Resident memory of a process in KiB (VmRSS from /proc/PID/status).
 public func residentMemoryKiB(pid: Int32? = nil) -> Int {
     let path = pid.map { "/proc/\($0)/status" } ?? "/proc/self/status"

@@ -1,14 +1,15 @@
 import FulcrumNet
 
 /// `listen` and backend `address` strings: `A.B.C.D:PORT`, `[IPV6]:PORT` and (backends only) `HOST:PORT`.
-enum AddressText {
-    enum Parsed: Equatable {
+/// Public so that a backend POSTed to the admin API is read by exactly the rules of the configuration file.
+public enum AddressText {
+    public enum Parsed: Equatable, Sendable {
         case literal(IPEndpoint)
         case hostname(host: String, port: UInt16)
     }
 
     /// Parses `text`; on failure returns the reason as a phrase for "(...)" in the message.
-    static func parse(_ text: String, allowHostname: Bool) -> Result<Parsed, AddressFailure> {
+    public static func parse(_ text: String, allowHostname: Bool) -> Result<Parsed, AddressFailure> {
         if text.isEmpty { return .failure(AddressFailure("it is empty")) }
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else { return .failure(AddressFailure("missing ']'")) }
@@ -68,7 +69,7 @@ enum AddressText {
 }
 
 /// Why an address string was refused, as a phrase.
-struct AddressFailure: Error, Equatable {
-    var reason: String
+public struct AddressFailure: Error, Equatable, Sendable {
+    public var reason: String
     init(_ reason: String) { self.reason = reason }
 }

@@ -37,9 +37,9 @@ extension Controller {
         try Self.checkWeight(weight)
         guard self.services.contains(where: { $0.name == name }) else { throw .unknownService(name) }
         let endpoint: IPEndpoint
-        switch BackendAddressText.parse(address) {
-        case .failure(let error):
-            throw error
+        switch AddressText.parse(address, allowHostname: true) {
+        case .failure(let failure):
+            throw AdminError(.invalid, "invalid backend address '\(address)': \(failure.reason)")
         case .success(.literal(let literal)):
             endpoint = literal
         case .success(.hostname(let host, let port)):

@@ -21,6 +21,9 @@ public struct TimingWheel {
     private var slots: [Int32] = []
     /// Every tick up to and including this one has been processed.
     private var processedTick: UInt64
+    /// No slot before this tick holds an entry (a lower bound, refined lazily by `sleepBudget`), so an idle thread
+    /// sleeps until the first occupied slot instead of waking every tick.
+    private var firstOccupiedTick = UInt64.max
     /// Entries whose deadline passed in the last `advance`, not yet popped.
     private var expired: [Int32] = []
     /// Number of entries with a deadline.
@@ -65,6 +68,7 @@ public struct TimingWheel {
         // this turn in the slot is due. A deadline already passed goes into the next tick to be processed.
         let tick = max((deadline + self.tickNanoseconds - 1) / self.tickNanoseconds, self.processedTick + 1)
         let slot = Int(tick & self.slotMask)
+        self.firstOccupiedTick = min(self.firstOccupiedTick, tick)
         self.deadlines[id] = deadline
         self.slots[id] = Int32(slot)
         self.previous[id] = -1
@@ -121,10 +125,15 @@ public struct TimingWheel {
         return nil
     }
 
-    /// How long the owner may sleep before the next tick needs processing: `nil` when nothing is scheduled.
-    public func sleepBudget(now: UInt64) -> UInt64? {
+    /// How long the owner may sleep before a deadline may be due: until the first occupied slot's tick (whose
+    /// entries may also belong to a later turn: waking early is harmless), `nil` when nothing is scheduled.
+    public mutating func sleepBudget(now: UInt64) -> UInt64? {
         guard self.count > 0 else { return nil }
-        let nextTickStart = (self.processedTick + 1) * self.tickNanoseconds
-        return nextTickStart > now ? nextTickStart - now : 0
+        var tick = max(self.firstOccupiedTick, self.processedTick + 1)
+        let end = self.processedTick + 1 + self.slotMask
+        while tick <= end, self.heads[Int(tick & self.slotMask)] < 0 { tick += 1 }
+        self.firstOccupiedTick = tick
+        let wake = tick * self.tickNanoseconds
+        return wake > now ? wake - now : 0
     }
 }

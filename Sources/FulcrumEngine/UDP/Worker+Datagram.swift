@@ -216,9 +216,14 @@ extension Worker {
     /// Datagrams from a backend: sent back to the client from the address it sent to.
     func datagramSessionReadable(sessionIndex: Int, tag: EventTag, events: UInt32) {
         guard let state = self.datagrams, sessionIndex < state.sessions.count,
-            state.sessions[sessionIndex].inUse, tag.matches(state.sessions[sessionIndex].generation),
-            let listener = self.listeners[state.sessions[sessionIndex].listenerIndex]
+            state.sessions[sessionIndex].inUse, tag.matches(state.sessions[sessionIndex].generation)
         else { return }
+        guard let listener = self.listeners[state.sessions[sessionIndex].listenerIndex] else {
+            // Its replies have no way back to the client (cannot happen: a listener outlives its sessions). Ending
+            // the session also stops its level-triggered readiness from firing again and again.
+            self.closeSession(sessionIndex, reason: .reset)
+            return
+        }
         let slots = state.batch.slots
         let (clientAddress, clientLength) = state.sessions[sessionIndex].client.socketAddress()
         let (localAddress, _) = state.sessions[sessionIndex].local.socketAddress()
