@@ -34,7 +34,7 @@ struct TCPRelayTests {
         var generator = SystemRandomNumberGenerator()
         let chunk = (0..<(1 << 20)).map { _ in UInt8.random(in: 0...255, using: &generator) }
         // The writer hashes what it sends while the reader hashes what comes back, at the same time.
-        let sentDigest = DigestBox()
+        let sentDigest = TextBox()
         let writer = Thread {
             var sent = SHA256()
             for index in 0..<(size >> 20) {
@@ -78,6 +78,45 @@ struct TCPRelayTests {
         let reply = String(decoding: try client.receiveToEnd(), as: UTF8.self)
         #expect(reply == "got 100000 bytes")
         #expect(eventually { harness.records().first?.end == .closed })
+    }
+
+    @Test("after the backend's FIN the client's later bytes still reach it, followed by a clean end of stream")
+    func halfCloseFromBackend() throws {
+        let received = TextBox()
+        let backend = try LoopbackServer { socket in
+            try? socket.send("hello")
+            socket.shutdownWrite()
+            // A reset instead of a FIN after the late bytes would make this read fail.
+            if let bytes = try? socket.receiveToEnd() { received.set(String(decoding: bytes, as: UTF8.self)) }
+            socket.close()
+        }
+        let harness = try EngineHarness(backends: [backend.endpoint])
+        let client = try harness.connect()
+        #expect(String(decoding: try client.receiveToEnd(), as: UTF8.self) == "hello")
+        try client.send("late bytes")
+        client.shutdownWrite()
+        #expect(eventually { received.value == "late bytes" })
+        #expect(eventually { harness.records().first?.end == .closed })
+        #expect(harness.service.stats.activeConnections == 0)
+    }
+
+    @Test("TCP_NODELAY is set on listening sockets, so that accepted client sockets inherit it")
+    func clientSocketsInheritNoDelay() throws {
+        let listener = try Sockets.listen(on: IPEndpoint(address: .v4(0x7F00_0001), port: 0), transport: .tcp)
+        defer { close(listener) }
+        let endpoint = try #require(Sockets.localEndpoint(of: listener))
+        let client = try TestSocket.connect(to: endpoint)
+        defer { client.close() }
+        var accepted: Int32 = -1
+        #expect(eventually {
+            accepted = accept(listener, nil, nil)
+            return accepted >= 0
+        })
+        defer { close(accepted) }
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        #expect(getsockopt(accepted, Int32(IPPROTO_TCP), TCP_NODELAY, &value, &length) == 0)
+        #expect(value == 1)
     }
 
     @Test("500 concurrent connections are all served")
@@ -181,8 +220,8 @@ struct TCPRelayTests {
     }
 }
 
-/// Hands a digest from the writer thread to the test.
-private final class DigestBox: @unchecked Sendable {
+/// Hands a text (a digest, received bytes) from a server or writer thread to the test.
+private final class TextBox: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var digest: String?

@@ -50,7 +50,7 @@ extension Worker {
             self.refuse(fd: fd, client: client, service: service, reason: .maxConnections)
             return
         }
-        Sockets.setNoDelay(fd)
+        // TCP_NODELAY came with the socket: it is inherited from the listener (Sockets.listen).
         guard let slot = self.allocateSlot() else {
             self.logger.warning("connection table cannot grow: closing a new connection from \(client)")
             close(fd)

@@ -52,13 +52,14 @@ extension Worker {
         let sentBefore = connection.pointee.downstream.bytesWritten
 
         let upstream = self.pump(
-            &connection.pointee.upstream, pipe: &connection.pointee.upstreamPipe, from: clientFD, to: backendFD)
+            &connection.pointee.upstream, pipe: &connection.pointee.upstreamPipe, from: clientFD, to: backendFD,
+            reverseFinished: connection.pointee.downstream.isFinished)
         let downstream =
             upstream == .failed
             ? .failed
             : self.pump(
                 &connection.pointee.downstream, pipe: &connection.pointee.downstreamPipe, from: backendFD,
-                to: clientFD)
+                to: clientFD, reverseFinished: upstream == .finished)
 
         let received = connection.pointee.upstream.bytesRead &- receivedBefore
         let sent = connection.pointee.downstream.bytesWritten &- sentBefore
@@ -82,9 +83,11 @@ extension Worker {
         case failed
     }
 
-    /// Runs one direction's state machine, performing the system calls its actions name.
+    /// Runs one direction's state machine, performing the system calls its actions name. `reverseFinished` says the
+    /// other direction is complete: the connection closes as soon as this one is too.
     private func pump(
-        _ direction: inout RelayDirection, pipe: inout PipePair, from source: Int32, to destination: Int32
+        _ direction: inout RelayDirection, pipe: inout PipePair, from source: Int32, to destination: Int32,
+        reverseFinished: Bool
     ) -> PumpResult {
         for _ in 0..<Worker.relayBudget {
             switch direction.nextAction() {
@@ -142,8 +145,10 @@ extension Worker {
                 }
                 direction.record(.copied(read: count, written: written, capacity: Worker.bufferSize))
             case .shutdownDestination:
-                // ENOTCONN means the peer is already gone: nothing more to tell it.
-                _ = shutdown(destination, Int32(SHUT_WR))
+                // With the other direction complete, the connection is closed right after this, and close sends the
+                // same FIN (the destination is that direction's source, read to its end, so no unread byte turns it
+                // into a reset): one system call fewer per connection. ENOTCONN means the peer is already gone.
+                if !reverseFinished { _ = shutdown(destination, Int32(SHUT_WR)) }
                 direction.record(.destinationShutDown)
             case .releasePipe:
                 self.pipes.give(pipe, empty: true)
