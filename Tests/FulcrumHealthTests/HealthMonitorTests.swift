@@ -22,6 +22,12 @@ import Testing
         func count(to health: BackendHealth) -> Int {
             self.all.count { $0.to == health }
         }
+
+        /// Waits until `count` changes are recorded. The monitor's state changes first and `onChange` runs right
+        /// after, on an event loop, so a test that saw the new state must wait for the callback before reading here.
+        func reach(_ count: Int) async -> Bool {
+            await eventually(within: .seconds(2)) { self.all.count >= count }
+        }
     }
 
     let key = HealthTargetKey(service: "web", backend: "127.0.0.1:9001")
@@ -63,6 +69,7 @@ import Testing
         #expect(await eventually(within: .seconds(5)) { monitor.health(of: self.key) == .up })
         #expect(restart.duration(to: self.clock.now) <= .milliseconds(200 * 2) + .seconds(1))
 
+        #expect(await changes.reach(3))
         #expect(changes.all.map(\.to) == [.up, .down, .up])
         #expect(changes.all[1].reason == .checkFailed(.connectRefused))
         let notices = logs.all.filter { $0.level == .notice }
@@ -89,6 +96,7 @@ import Testing
         )
         monitor.setTargets([HealthTarget(key: self.key, endpoint: server.endpoint, check: spec)])
         #expect(await eventually(within: .seconds(5)) { monitor.health(of: self.key) == .down })
+        #expect(await changes.reach(1))
         #expect(changes.all.first?.reason == .checkFailed(.unexpectedReply))
         await monitor.shutdown()
     }
@@ -107,6 +115,7 @@ import Testing
         #expect(await eventually(within: .seconds(3)) { monitor.health(of: self.key) == .down })
         // The closed port refuses; on a loaded machine the 500 ms probe may time out first. Either is the check
         // failing, which is what this test is about.
+        #expect(await changes.reach(2))
         let reason = changes.all.last?.reason
         #expect(reason == .checkFailed(.connectRefused) || reason == .checkFailed(.timeout), "\(String(describing: reason))")
         await monitor.shutdown()
@@ -133,9 +142,11 @@ import Testing
 
         monitor.reportConnectResult(key: self.key, success: false)
         #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .down })
+        #expect(await changes.reach(1))
         #expect(changes.all.first?.reason == .ejected(failures: 3, duration: .milliseconds(300)))
         // The ejection ends by itself.
         #expect(await eventually(within: .seconds(3)) { monitor.health(of: self.key) == .unchecked })
+        #expect(await changes.reach(2))
         #expect(changes.all.map(\.to) == [.down, .unchecked])
 
         // A second ejection without a success in between lasts twice as long.
