@@ -224,9 +224,9 @@ struct TCPRelayTests {
 private final class TextBox: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
-    private var digest: String?
-    var value: String? { self.lock.withLock { self.digest } }
-    func set(_ value: String) { self.lock.withLock { self.digest = value } }
+    private var text: String?
+    var value: String? { self.lock.withLock { self.text } }
+    func set(_ value: String) { self.lock.withLock { self.text = value } }
 }
 
 @Suite("TCP connect timeouts")
