@@ -152,7 +152,7 @@ extension IPAddress {
             guard field.count <= 4 else { return nil }
             var value: UInt16 = 0
             for byte in field {
-                guard let nibble = hexValue(byte) else { return nil }
+                guard let nibble = HexDigit.value(byte) else { return nil }
                 value = value << 4 | UInt16(nibble)
             }
             if sawDoubleColon { tail.append(value) } else { groups.append(value) }
@@ -182,15 +182,6 @@ extension IPAddress {
             if position < 4 { high = high << 16 | UInt64(group) } else { low = low << 16 | UInt64(group) }
         }
         return .v6(high: high, low: low)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
 

@@ -48,7 +48,7 @@ struct IPv6TextScanner: Sendable {
         if byte == UInt8(ascii: ".") {
             return self.acceptDot()
         }
-        guard let nibble = IPv6TextScanner.hexValue(byte), !self.leadingColon else { return false }
+        guard let nibble = HexDigit.value(byte), !self.leadingColon else { return false }
         if self.fieldDigits == 0 {
             guard self.groupCount + 1 <= self.groupLimit else { return false }
             self.fieldLeadingZero = nibble == 0
@@ -127,14 +127,5 @@ struct IPv6TextScanner: Sendable {
         let bits =
             complete.compressed ? complete.head << (16 * (8 - complete.headCount)) | complete.tail : complete.head
         return .v6(high: UInt64(truncatingIfNeeded: bits >> 64), low: UInt64(truncatingIfNeeded: bits))
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }
