@@ -1,3 +1,5 @@
+import FulcrumControl
+
 /// A JSON document: what request bodies decode to (so that unknown fields and wrong types can be named precisely)
 /// and what responses are built from (objects keep their key order, so responses read in the SPEC's order).
 enum JSONValue: Sendable, Equatable {
@@ -78,7 +80,7 @@ extension JSONValue {
                 output += "\(value)"
             }
         case .string(let value):
-            Self.writeString(value, into: &output)
+            JSONString.write(value, into: &output, escapingLessThan: true)
         case .array(let values):
             output += "["
             for (index, value) in values.enumerated() {
@@ -90,35 +92,11 @@ extension JSONValue {
             output += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { output += "," }
-                Self.writeString(key, into: &output)
+                JSONString.write(key, into: &output, escapingLessThan: true)
                 output += ":"
                 value.write(into: &output)
             }
             output += "}"
         }
-    }
-
-    private static func writeString(_ value: String, into output: inout String) {
-        output += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "<":
-                // Keeps a JSON string from closing a <script> element if it is ever embedded in a page.
-                output += "\\u003c"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
     }
 }
