@@ -125,8 +125,9 @@ let package = Package(
         .testTarget(
             name: "FulcrumHealthTests",
             dependencies: [
-                "FulcrumHealth", "FulcrumNet",
+                "FulcrumHealth", "FulcrumNet", "FulcrumTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -48,8 +48,14 @@ public actor Controller {
     /// naming it), starts health checking and the background housekeeping.
     public func start() throws(EngineError) {
         self.services = self.configuration.services.map { RuntimeService(config: $0) }
-        try self.publish()
+        // Targets first: the routing table carries each backend's passive-health handle.
         self.updateHealthTargets()
+        do {
+            try self.publish()
+        } catch {
+            self.health.setTargets([])
+            throw error
+        }
         let changes = self.healthChanges
         self.backgroundTasks.append(Task { [weak self] in
             for await change in changes {
@@ -88,8 +94,10 @@ public actor Controller {
             let byID = Dictionary(uniqueKeysWithValues: service.backends.map { ($0.id, $0) })
             let backends = balancer.members.map { member in
                 let backend = byID[member.id]!
+                let reporter = self.health.reporter(for: HealthTargetKey(service: service.name, backend: backend.address))
                 return BackendRoute(
-                    id: backend.id, address: backend.address, endpoint: backend.endpoint, stats: backend.stats)
+                    id: backend.id, address: backend.address, endpoint: backend.endpoint, stats: backend.stats,
+                    health: reporter.map(PassiveHealthHandle.init))
             }
             let transport: Transport = service.config.protocol == .tcp ? .tcp : .udp
             for endpoint in service.config.listen {
@@ -112,9 +120,16 @@ public actor Controller {
         }
     }
 
+    /// Watches exactly the live backends of the current services. Call it before building a routing table that
+    /// gains backends: the table takes each backend's passive-health handle from the monitor.
     func updateHealthTargets() {
+        self.health.setTargets(Self.healthTargets(of: self.services))
+    }
+
+    /// One health target per live backend (a removed one drains unchecked: it gets no new connections).
+    static func healthTargets(of services: [RuntimeService]) -> [HealthTarget] {
         var targets: [HealthTarget] = []
-        for service in self.services {
+        for service in services {
             let check = HealthCheckSpec.make(for: service.config)
             for backend in service.backends where !backend.removing {
                 targets.append(HealthTarget(
@@ -122,7 +137,7 @@ public actor Controller {
                     endpoint: backend.endpoint, check: check))
             }
         }
-        self.health.setTargets(targets)
+        return targets
     }
 
     private func healthChanged(_ change: HealthChange) {
@@ -165,9 +180,14 @@ public actor Controller {
                 nextServices.append(RuntimeService(config: config))
             }
         }
+        // The new table needs the new backends' health handles, and a reload that fails to bind must not lose the
+        // health of backends it would have removed: watch both sets until the outcome is known.
+        let runningTargets = Self.healthTargets(of: self.services)
+        self.health.setTargets(runningTargets + Self.healthTargets(of: nextServices))
         do {
             try self.engine.apply(self.makeRoutingTable(nextServices))
         } catch {
+            self.health.setTargets(runningTargets)
             self.logger.error("reload failed, running configuration kept: \(error)")
             return .failed(error.description)
         }

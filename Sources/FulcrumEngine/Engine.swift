@@ -36,7 +36,7 @@ public final class Engine: Sendable {
     /// Starts `threads` engine threads (default: one per online CPU). With `recordsAccess` false the threads write
     /// no access-log records at all (nothing would log them: the log level is above `info`).
     public init(
-        threads: Int? = nil, observer: (any EngineObserver)? = nil, recordsAccess: Bool = true, logger: Logger
+        threads: Int? = nil, recordsAccess: Bool = true, logger: Logger
     ) throws(EngineError) {
         // splice(2) has no MSG_NOSIGNAL: a peer that went away must yield EPIPE, not kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -44,7 +44,7 @@ public final class Engine: Sendable {
         var handles: [Handle] = []
         for index in 0..<count {
             let worker = try Worker(
-                index: index, observer: observer, recordsAccess: recordsAccess, logger: logger)
+                index: index, recordsAccess: recordsAccess, logger: logger)
             let mailbox = worker.mailbox
             let accessLog = worker.accessLog
             let gauges = worker.gauges

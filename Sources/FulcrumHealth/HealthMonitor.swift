@@ -8,8 +8,8 @@ import Synchronization
 ///
 /// Usage: create one per process on a dedicated `EventLoopGroup` (never the data plane's threads); call
 /// `setTargets` with every backend of every service at start and after each reload or API change; give the data
-/// plane `reporter(for:)` handles (or let it call `reportConnectResult`); react to `onChange`; `await shutdown()`
-/// before shutting the group down.
+/// plane a `reporter(for:)` handle per backend (fetched when a routing snapshot is built, never looked up per
+/// connect); react to `onChange`; `await shutdown()` before shutting the group down.
 ///
 /// Threading: each target is pinned to one loop of the group (round robin) and all its inputs are handled there,
 /// with timers as `scheduleTask` on that loop. Chosen over Swift concurrency tasks because a probe is NIO I/O on
@@ -36,6 +36,7 @@ public final class HealthMonitor: Sendable {
     ///   - jitter: spread of check intervals (default ±10 %).
     ///   - passivePolicy: ejection of backends without health_check (default SPEC: 3 failures, 10 s .. 5 min).
     ///   - random: source of the jitter draws (inject a seeded one in tests).
+    ///   - probe: how a check talks to a backend (`.network`; tests inject scripted outcomes and a testing loop).
     ///   - onChange: called on every health transition, on one of `group`'s loops, in order per target. Keep it
     ///     short (publish a new routing snapshot); do not block.
     public init(
@@ -44,6 +45,7 @@ public final class HealthMonitor: Sendable {
         jitter: Jitter = .standard,
         passivePolicy: PassiveEjectionPolicy = .standard,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator(),
+        probe: HealthProbe = .network,
         onChange: @escaping @Sendable (HealthChange) -> Void
     ) {
         self.group = group
@@ -52,6 +54,7 @@ public final class HealthMonitor: Sendable {
             jitter: jitter,
             passivePolicy: passivePolicy,
             random: SharedRandom(random),
+            probe: probe,
             onChange: onChange
         )
     }
@@ -97,17 +100,9 @@ public final class HealthMonitor: Sendable {
         }
     }
 
-    /// Reports a proxied connect's outcome (refused, reset and timed-out connects are failures). Callable from any
-    /// thread; never blocks: a failure hops to the health loop, a success that changes nothing costs one atomic
-    /// load after the lookup. The lookup takes a short lock: hot paths should use `reporter(for:)` instead.
-    /// Unknown keys are ignored.
-    public func reportConnectResult(key: HealthTargetKey, success: Bool) {
-        self.registry.withLock { $0.runners[key] }?.reportConnect(success: success)
-    }
-
-    /// A lock-free handle for the data plane to report one target's connect outcomes. It goes inert when the
-    /// target is removed (fetch handles again after `setTargets`, when building routing snapshots). `nil` for an
-    /// unknown key.
+    /// A handle for the data plane to report one target's connect outcomes without a lookup or a lock of ours. It
+    /// goes inert when the target is removed (fetch handles again after `setTargets`, when building routing
+    /// snapshots). `nil` for an unknown key.
     public func reporter(for key: HealthTargetKey) -> HealthReporter? {
         self.registry.withLock { $0.runners[key] }.map(HealthReporter.init(runner:))
     }
@@ -151,7 +146,8 @@ public struct HealthReporter: Sendable {
         self.runner.reportConnect(success: true)
     }
 
-    /// A proxied connect to this backend failed (refused, reset, timed out). Hops to the health loop.
+    /// A proxied connect to this backend failed (refused, reset, timed out). Hops to the health loop with the
+    /// loop's `execute` (NIO's task queue), the way Envoy's outlier detector posts to its main dispatcher.
     public func connectFailed() {
         self.runner.reportConnect(success: false)
     }

@@ -429,7 +429,6 @@ struct ConfigErrorCatalogueTests {
                     backends: []
                 """,
             expected: [
-                "fulcrum.yaml:6:16: service 'web': health_check: timeout (2s) must not be longer than interval (1s)",
                 "fulcrum.yaml:7:13: service 'web': health_check: rise must be an integer from 1 to 100, found '0'",
                 "fulcrum.yaml:8:13: service 'web': health_check: fall must be an integer from 1 to 100, found '101'",
                 "fulcrum.yaml:9:13: service 'web': health_check: port must be an integer from 1 to 65535, found '0'",

@@ -204,6 +204,23 @@ struct ConfigLoaderTests {
         #expect(check.timeout == .milliseconds(500))
     }
 
+    /// SPEC §8.5: a timeout longer than the interval is valid (probes never overlap; the next waits for a slow one).
+    @Test func healthCheckTimeoutMayExceedTheInterval() throws {
+        let result = parse(
+            """
+            services:
+              web:
+                listen: 0.0.0.0:80
+                health_check: {interval: 1s, timeout: 5s}
+                backends: []
+            """
+        )
+        #expect(result.errors.isEmpty)
+        let check = try #require(result.configuration?.services.first?.healthCheck)
+        #expect(check.interval == .seconds(1))
+        #expect(check.timeout == .seconds(5))
+    }
+
     @Test func healthCheckProbeBytes() throws {
         let result = parse(
             """

@@ -131,7 +131,7 @@ struct TCPRelayTests {
         }
         #expect(harness.service.stats.activeConnections == 500)
         clients.forEach { $0.close() }
-        #expect(eventually { harness.service.stats.activeConnections == 0 })
+        #expect(await eventually { harness.service.stats.activeConnections == 0 })
     }
 
     @Test("an idle connection is closed after idle_timeout and logged as such")

@@ -14,8 +14,8 @@ import Testing
 
     @Test mutating func firstProbeAtOnceThenEveryInterval() {
         var check = self.makeCheck()
-        #expect(check.start().probe == .probeNow)
-        #expect(check.start().probe == .none)
+        #expect(check.start(now: self.clock.now).probe == .probeNow)
+        #expect(check.start(now: self.clock.now).probe == .none)
         let step = check.probeFinished(.success, now: self.clock.now, using: &self.random)
         #expect(step.transition?.to == .up)
         guard case .probeAt(let instant, let token) = step.probe else {
@@ -24,14 +24,14 @@ import Testing
         }
         #expect(instant == self.clock.at(.seconds(2)))
         self.clock.advance(by: .seconds(2))
-        #expect(check.timerFired(token: token).probe == .probeNow)
+        #expect(check.timerFired(token: token, now: self.clock.now).probe == .probeNow)
         // The same timer firing twice starts nothing more.
-        #expect(check.timerFired(token: token).probe == .none)
+        #expect(check.timerFired(token: token, now: self.clock.now).probe == .none)
     }
 
     @Test mutating func staleTimerIsIgnored() {
         var check = self.makeCheck()
-        _ = check.start()
+        _ = check.start(now: self.clock.now)
         guard
             case .probeAt(_, let first) = check.probeFinished(.success, now: self.clock.now, using: &self.random).probe
         else {
@@ -39,26 +39,26 @@ import Testing
             return
         }
         // A passive failure pre-empts the timer; the probe passes; a new timer is armed.
-        #expect(check.proxiedConnectFailed().probe == .probeNow)
+        #expect(check.proxiedConnectFailed(now: self.clock.now).probe == .probeNow)
         let next = check.probeFinished(.success, now: self.clock.now, using: &self.random).probe
         guard case .probeAt(_, let second) = next else {
             Issue.record("expected a timer, got \(next)")
             return
         }
         #expect(first != second)
-        #expect(check.timerFired(token: first).probe == .none)
-        #expect(check.timerFired(token: second).probe == .probeNow)
+        #expect(check.timerFired(token: first, now: self.clock.now).probe == .none)
+        #expect(check.timerFired(token: second, now: self.clock.now).probe == .probeNow)
     }
 
     /// Issue 4 item 2: a dead backend under traffic is down after about one check, not `fall` intervals.
     @Test mutating func passiveFailureTriggersImmediateProbesUntilDown() {
         var check = self.makeCheck(rise: 2, fall: 3, interval: .seconds(10))
-        _ = check.start()
+        _ = check.start(now: self.clock.now)
         _ = check.probeFinished(.success, now: self.clock.now, using: &self.random)
         #expect(check.health == .up)
 
         self.clock.advance(by: .seconds(1))
-        let passive = check.proxiedConnectFailed()
+        let passive = check.proxiedConnectFailed(now: self.clock.now)
         #expect(passive.transition == nil)
         #expect(passive.probe == .probeNow)
 
@@ -74,16 +74,16 @@ import Testing
 
     @Test mutating func passiveFailureDuringProbeQueuesTheNextProbe() {
         var check = self.makeCheck(fall: 5)
-        _ = check.start()
-        #expect(check.proxiedConnectFailed().probe == .none)
+        _ = check.start(now: self.clock.now)
+        #expect(check.proxiedConnectFailed(now: self.clock.now).probe == .none)
         #expect(check.probeFinished(.failure(.timeout), now: self.clock.now, using: &self.random).probe == .probeNow)
     }
 
     @Test mutating func passingProbeAfterPassiveFailureRestoresTheInterval() {
         var check = self.makeCheck(fall: 3)
-        _ = check.start()
+        _ = check.start(now: self.clock.now)
         _ = check.probeFinished(.success, now: self.clock.now, using: &self.random)
-        #expect(check.proxiedConnectFailed().probe == .probeNow)
+        #expect(check.proxiedConnectFailed(now: self.clock.now).probe == .probeNow)
         let step = check.probeFinished(.success, now: self.clock.now, using: &self.random)
         #expect(step.transition == nil)
         #expect(step.probe == .probeAt(self.clock.at(.seconds(2)), token: 2))
@@ -92,10 +92,10 @@ import Testing
 
     @Test mutating func passiveFailureWhileDownDoesNotProbe() {
         var check = self.makeCheck(fall: 1)
-        _ = check.start()
+        _ = check.start(now: self.clock.now)
         _ = check.probeFinished(.failure(.connectRefused), now: self.clock.now, using: &self.random)
         #expect(check.health == .down)
-        #expect(check.proxiedConnectFailed() == Check.Step(transition: nil, probe: .none))
+        #expect(check.proxiedConnectFailed(now: self.clock.now) == Check.Step(transition: nil, probe: .none))
     }
 
     @Test mutating func riseAndFallOverTime() {
@@ -104,7 +104,7 @@ import Testing
             .success, .failure(.connectRefused), .failure(.connectRefused), .success, .success,
         ]
         var transitions: [HealthTransition] = []
-        var action = check.start().probe
+        var action = check.start(now: self.clock.now).probe
         var rounds = 0
         while !results.isEmpty, rounds < 20 {
             rounds += 1
@@ -115,7 +115,7 @@ import Testing
                 action = step.probe
             case .probeAt(let instant, let token):
                 self.clock.advance(by: self.clock.now.duration(to: instant))
-                action = check.timerFired(token: token).probe
+                action = check.timerFired(token: token, now: self.clock.now).probe
             case .none:
                 Issue.record("stalled")
                 return
@@ -128,7 +128,7 @@ import Testing
 
     @Test mutating func stoppedCheckIgnoresResults() {
         var check = self.makeCheck()
-        _ = check.start()
+        _ = check.start(now: self.clock.now)
         check.stop()
         let step = check.probeFinished(.failure(.timeout), now: self.clock.now, using: &self.random)
         #expect(step == Check.Step(transition: nil, probe: .none))
@@ -137,9 +137,9 @@ import Testing
 
     @Test mutating func reconfigureProbesAtOnceAndKeepsHealth() {
         var check = self.makeCheck()
-        _ = check.start()
+        _ = check.start(now: self.clock.now)
         _ = check.probeFinished(.success, now: self.clock.now, using: &self.random)
-        #expect(check.reconfigure(rise: 1, fall: 1, interval: .seconds(5)).probe == .probeNow)
+        #expect(check.reconfigure(rise: 1, fall: 1, interval: .seconds(5), now: self.clock.now).probe == .probeNow)
         #expect(check.health == .up)
         let step = check.probeFinished(.failure(.timeout), now: self.clock.now, using: &self.random)
         #expect(step.transition?.to == .down)

@@ -1,224 +1,310 @@
 import FulcrumNet
 import Logging
 import NIOCore
-import NIOPosix
+import NIOEmbedded
 import Synchronization
 import Testing
 
 @testable import FulcrumHealth
 
-/// End to end on loopback: real probes, real timers. Bounds are correctness windows from SPEC/issue 4
-/// (interval × fall + 1 s, interval × rise + 1 s), not performance figures.
+/// The monitor's timing on a testing event loop: probes are scripted and time moves only when the test advances
+/// it, so every bound is an exact instant (no sleeping, no machine-speed window). The probers' real network
+/// behaviour is tested in TCPProberTests/UDPProberTests, the whole path in the end-to-end health tests.
 @Suite struct HealthMonitorTests {
     final class Changes: Sendable {
         let list = Mutex<[HealthChange]>([])
 
         var all: [HealthChange] { self.list.withLock { $0 } }
+        var healths: [BackendHealth] { self.all.map(\.to) }
 
         func record(_ change: HealthChange) {
             self.list.withLock { $0.append(change) }
         }
+    }
 
-        func count(to health: BackendHealth) -> Int {
-            self.all.count { $0.to == health }
+    struct Harness {
+        let loop = NIOAsyncTestingEventLoop()
+        let probe = ScriptedProbe()
+        let changes = Changes()
+        let monitor: HealthMonitor
+        let logs: CapturingLogHandler.Store
+
+        init(passivePolicy: PassiveEjectionPolicy = .standard, jitter: Jitter = .none) {
+            let (logger, logs) = CapturingLogHandler.logger()
+            let changes = self.changes
+            self.logs = logs
+            self.monitor = HealthMonitor(
+                group: self.loop, logger: logger, jitter: jitter, passivePolicy: passivePolicy,
+                random: SplitMix64(seed: 11), probe: self.probe.probe, onChange: { changes.record($0) })
         }
 
-        /// Waits until `count` changes are recorded. The monitor's state changes first and `onChange` runs right
-        /// after, on an event loop, so a test that saw the new state must wait for the callback before reading here.
-        func reach(_ count: Int) async -> Bool {
-            await eventually(within: .seconds(2)) { self.all.count >= count }
+        /// The loop's time since its origin.
+        var elapsed: TimeAmount { .nanoseconds(Int64(self.loop.now.uptimeNanoseconds)) }
+
+        func health(_ key: HealthTargetKey) -> BackendHealth? { self.monitor.health(of: key) }
+
+        /// Runs what is due now (work handed to the loop from the test).
+        func settle() async { await self.loop.run() }
+
+        func advance(by amount: TimeAmount) async { await self.loop.advanceTime(by: amount) }
+
+        /// Advances in `step`s until `condition` holds or `limit` passed; the loop time at which it held.
+        func advance(
+            by step: TimeAmount, until condition: () -> Bool, within limit: TimeAmount
+        ) async -> TimeAmount? {
+            let start = self.elapsed
+            while self.elapsed - start <= limit {
+                if condition() { return self.elapsed }
+                await self.loop.advanceTime(by: step)
+            }
+            return condition() ? self.elapsed : nil
+        }
+
+        /// Shuts the monitor down (it waits for running probes, so time keeps moving meanwhile), then the loop.
+        func finish() async throws {
+            try await self.stopMonitor()
+            await self.loop.shutdownGracefully()
+        }
+
+        func stopMonitor() async throws {
+            let stopped = Atomic(false)
+            let monitor = self.monitor
+            let stopping = Task {
+                await monitor.shutdown()
+                stopped.store(true, ordering: .releasing)
+            }
+            for _ in 0..<1000 where !stopped.load(ordering: .acquiring) {
+                await self.loop.advanceTime(by: .milliseconds(100))
+                await Task.yield()
+            }
+            await stopping.value
+            // Cancelled timers fail their promises through the loop: let that happen before the loop closes.
+            await self.loop.run()
         }
     }
 
     let key = HealthTargetKey(service: "web", backend: "127.0.0.1:9001")
-    let clock = ContinuousClock()
+    let backend = IPEndpoint(address: .v4(0x7F00_0001), port: 9001)
 
-    func makeMonitor(
-        passivePolicy: PassiveEjectionPolicy = .standard
-    ) -> (HealthMonitor, Changes, CapturingLogHandler.Store) {
-        let changes = Changes()
-        let (logger, logs) = CapturingLogHandler.logger()
-        let monitor = HealthMonitor(
-            group: MultiThreadedEventLoopGroup.singleton,
-            logger: logger,
-            passivePolicy: passivePolicy,
-            random: SplitMix64(seed: 11),
-            onChange: { changes.record($0) }
-        )
-        return (monitor, changes, logs)
+    func target(_ check: HealthCheckSpec?) -> HealthTarget {
+        HealthTarget(key: self.key, endpoint: self.backend, check: check)
     }
 
     @Test func stoppedBackendGoesDownAndComesBack() async throws {
-        let server = try await TCPTestServer.start(behavior: .silent)
-        let port = server.port
-        let (monitor, changes, logs) = self.makeMonitor()
+        let harness = Harness()
         let spec = HealthCheckSpec(interval: .milliseconds(200), timeout: .milliseconds(500), rise: 2, fall: 2)
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: loopback(port), check: spec)])
-        #expect(monitor.health(of: self.key) == .unchecked)
+        harness.monitor.setTargets([self.target(spec)])
+        #expect(harness.health(self.key) == .unchecked)
 
-        // The first check runs at once.
-        #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .up })
+        // The first check runs at once (SPEC §7) and one pass makes an unchecked backend up.
+        await harness.settle()
+        #expect(harness.health(self.key) == .up)
+        #expect(harness.probe.starts(of: self.backend) == [.zero])
 
-        try await server.close()
-        let stopped = self.clock.now
-        #expect(await eventually(within: .seconds(5)) { monitor.health(of: self.key) == .down })
-        #expect(stopped.duration(to: self.clock.now) <= .milliseconds(200 * 2) + .seconds(1))
+        // Refused from 300 ms on: the probes at 400 and 600 ms fail, and the second failure in a row (fall 2) marks
+        // it down, well inside interval × fall + 1 s.
+        await harness.advance(by: .milliseconds(300))
+        harness.probe.set(self.backend, .failure(.connectRefused))
+        let down = await harness.advance(
+            by: .milliseconds(10), until: { harness.health(self.key) == .down }, within: .seconds(2))
+        #expect(down == .milliseconds(600))
 
-        let restarted = try await TCPTestServer.start(behavior: .silent, port: port)
-        let restart = self.clock.now
-        #expect(await eventually(within: .seconds(5)) { monitor.health(of: self.key) == .up })
-        #expect(restart.duration(to: self.clock.now) <= .milliseconds(200 * 2) + .seconds(1))
+        // Back: two passes (rise 2) at the interval, well inside interval × rise + 1 s.
+        harness.probe.set(self.backend, .success)
+        let up = await harness.advance(
+            by: .milliseconds(10), until: { harness.health(self.key) == .up }, within: .seconds(2))
+        #expect(up == .milliseconds(1000))
+        #expect(harness.probe.starts(of: self.backend) == [0, 200, 400, 600, 800, 1000].map { .milliseconds($0) })
 
-        #expect(await changes.reach(3))
-        #expect(changes.all.map(\.to) == [.up, .down, .up])
-        #expect(changes.all[1].reason == .checkFailed(.connectRefused))
-        let notices = logs.all.filter { $0.level == .notice }
+        #expect(harness.changes.healths == [.up, .down, .up])
+        #expect(harness.changes.all[1].reason == .checkFailed(.connectRefused))
+        let notices = harness.logs.all.filter { $0.level == .notice }
         #expect(notices.count == 3)
         #expect(notices[1].metadata["reason"] == "connect refused")
         #expect(notices[1].metadata["service"] == "web")
         #expect(notices[1].metadata["backend"] == "127.0.0.1:9001")
         #expect(notices[1].metadata["health"] == "down")
-
-        await monitor.shutdown()
-        try await restarted.close()
+        #expect(notices[1].metadata["previous"] == "up")
+        try await harness.finish()
     }
 
-    @Test func wrongReplyMarksDown() async throws {
-        let server = try await TCPTestServer.start(behavior: .write(segments: [Array("500 no")], thenClose: true))
-        defer { Task { try? await server.close() } }
-        let (monitor, changes, _) = self.makeMonitor()
-        let spec = HealthCheckSpec(
-            interval: .milliseconds(100),
-            timeout: .milliseconds(500),
-            rise: 1,
-            fall: 2,
-            expect: Array("200 ok")
-        )
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: server.endpoint, check: spec)])
-        #expect(await eventually(within: .seconds(5)) { monitor.health(of: self.key) == .down })
-        #expect(await changes.reach(1))
-        #expect(changes.all.first?.reason == .checkFailed(.unexpectedReply))
-        await monitor.shutdown()
+    @Test func failedCheckReasonIsReported() async throws {
+        let harness = Harness()
+        harness.probe.set(self.backend, .failure(.unexpectedReply))
+        let spec = HealthCheckSpec(interval: .milliseconds(100), timeout: .milliseconds(500), rise: 1, fall: 2)
+        harness.monitor.setTargets([self.target(spec)])
+        let down = await harness.advance(
+            by: .milliseconds(10), until: { harness.health(self.key) == .down }, within: .seconds(1))
+        // From unchecked, failures are not suspect (no proxied failure): the second comes at the interval.
+        #expect(down == .milliseconds(100))
+        #expect(harness.changes.all.map(\.reason) == [.checkFailed(.unexpectedReply)])
+        try await harness.finish()
     }
 
     @Test func proxiedFailureEjectsWithinAboutOneCheck() async throws {
-        let server = try await TCPTestServer.start(behavior: .silent)
-        let (monitor, changes, _) = self.makeMonitor()
+        let harness = Harness()
         // A long interval: without passive detection, going down would take 2 × 30 s.
         let spec = HealthCheckSpec(interval: .seconds(30), timeout: .milliseconds(500), rise: 2, fall: 2)
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: server.endpoint, check: spec)])
-        #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .up })
+        harness.monitor.setTargets([self.target(spec)])
+        await harness.settle()
+        #expect(harness.health(self.key) == .up)
 
-        try await server.close()
-        let reporter = try #require(monitor.reporter(for: self.key))
+        await harness.advance(by: .seconds(1))
+        harness.probe.set(self.backend, .failure(.connectRefused))
+        let reporter = try #require(harness.monitor.reporter(for: self.key))
         reporter.connectFailed()
-        #expect(await eventually(within: .seconds(3)) { monitor.health(of: self.key) == .down })
-        // The closed port refuses; on a loaded machine the 500 ms probe may time out first. Either is the check
-        // failing, which is what this test is about.
-        #expect(await changes.reach(2))
-        let reason = changes.all.last?.reason
-        #expect(reason == .checkFailed(.connectRefused) || reason == .checkFailed(.timeout), "\(String(describing: reason))")
-        await monitor.shutdown()
+        await harness.settle()
+        // The proxied failure counts once and asks for a probe at once; its failure is the second in a row.
+        #expect(harness.health(self.key) == .down)
+        #expect(harness.elapsed == .seconds(1))
+        #expect(harness.probe.starts(of: self.backend) == [.zero, .seconds(1)])
+        #expect(harness.changes.all.last?.reason == .checkFailed(.connectRefused))
+        try await harness.finish()
     }
 
     @Test func passiveEjectionWithoutHealthCheck() async throws {
-        let policy = PassiveEjectionPolicy(
-            threshold: 3,
-            baseDuration: .milliseconds(300),
-            maxDuration: .seconds(1)
-        )
-        let (monitor, changes, _) = self.makeMonitor(passivePolicy: policy)
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: loopback(9), check: nil)])
-        #expect(monitor.health(of: self.key) == .unchecked)
+        let policy = PassiveEjectionPolicy(threshold: 3, baseDuration: .milliseconds(300), maxDuration: .seconds(1))
+        let harness = Harness(passivePolicy: policy)
+        harness.monitor.setTargets([self.target(nil)])
+        let reporter = try #require(harness.monitor.reporter(for: self.key))
+        #expect(harness.health(self.key) == .unchecked)
 
-        monitor.reportConnectResult(key: self.key, success: false)
-        monitor.reportConnectResult(key: self.key, success: false)
+        reporter.connectFailed()
+        reporter.connectFailed()
+        await harness.settle()
         // A success in between resets the count.
-        monitor.reportConnectResult(key: self.key, success: true)
-        monitor.reportConnectResult(key: self.key, success: false)
-        monitor.reportConnectResult(key: self.key, success: false)
-        try await Task.sleep(for: .milliseconds(100))
-        #expect(monitor.health(of: self.key) == .unchecked)
+        reporter.connectSucceeded()
+        reporter.connectFailed()
+        reporter.connectFailed()
+        await harness.settle()
+        #expect(harness.health(self.key) == .unchecked)
 
-        monitor.reportConnectResult(key: self.key, success: false)
-        #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .down })
-        #expect(await changes.reach(1))
-        #expect(changes.all.first?.reason == .ejected(failures: 3, duration: .milliseconds(300)))
-        // The ejection ends by itself.
-        #expect(await eventually(within: .seconds(3)) { monitor.health(of: self.key) == .unchecked })
-        #expect(await changes.reach(2))
-        #expect(changes.all.map(\.to) == [.down, .unchecked])
+        reporter.connectFailed()
+        await harness.settle()
+        #expect(harness.health(self.key) == .down)
+        #expect(harness.changes.all.first?.reason == .ejected(failures: 3, duration: .milliseconds(300)))
+
+        // The ejection ends by itself, exactly when its time runs out.
+        await harness.advance(by: .milliseconds(299))
+        #expect(harness.health(self.key) == .down)
+        await harness.advance(by: .milliseconds(1))
+        #expect(harness.health(self.key) == .unchecked)
+        #expect(harness.changes.healths == [.down, .unchecked])
 
         // A second ejection without a success in between lasts twice as long.
-        for _ in 0..<3 {
-            monitor.reportConnectResult(key: self.key, success: false)
-        }
-        #expect(await eventually(within: .seconds(2)) { changes.all.count == 3 })
-        #expect(changes.all.last?.reason == .ejected(failures: 3, duration: .milliseconds(600)))
-        await monitor.shutdown()
+        for _ in 0..<3 { reporter.connectFailed() }
+        await harness.settle()
+        #expect(harness.changes.all.last?.reason == .ejected(failures: 3, duration: .milliseconds(600)))
+        await harness.advance(by: .milliseconds(599))
+        #expect(harness.health(self.key) == .down)
+        await harness.advance(by: .milliseconds(1))
+        #expect(harness.health(self.key) == .unchecked)
+        // No probe ever ran: there is no health_check.
+        #expect(harness.probe.count(of: self.backend) == 0)
+        try await harness.finish()
     }
 
     @Test func targetsThatStayKeepTheirStateAndRemovedOnesStop() async throws {
-        let server = try await TCPTestServer.start(behavior: .silent)
-        defer { Task { try? await server.close() } }
-        let other = HealthTargetKey(service: "web", backend: "other")
-        let (monitor, changes, _) = self.makeMonitor()
+        let harness = Harness()
+        let otherKey = HealthTargetKey(service: "web", backend: "other")
+        let otherBackend = IPEndpoint(address: .v4(0x7F00_0001), port: 9002)
         let spec = HealthCheckSpec(interval: .milliseconds(100), timeout: .milliseconds(500), rise: 2, fall: 2)
-        monitor.setTargets([
-            HealthTarget(key: self.key, endpoint: server.endpoint, check: spec),
-            HealthTarget(key: other, endpoint: server.endpoint, check: spec),
+        harness.monitor.setTargets([
+            self.target(spec), HealthTarget(key: otherKey, endpoint: otherBackend, check: spec),
         ])
-        #expect(
-            await eventually(within: .seconds(2)) {
-                monitor.health(of: self.key) == .up && monitor.health(of: other) == .up
-            }
-        )
+        await harness.settle()
+        #expect(harness.health(self.key) == .up && harness.health(otherKey) == .up)
 
-        // Reload: `other` removed, `key` kept with a changed interval.
+        // Reload: `other` removed, `key` kept with a changed interval: its next probe runs at once, then every 150 ms.
         var slower = spec
         slower.interval = .milliseconds(150)
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: server.endpoint, check: slower)])
-        #expect(monitor.health(of: other) == nil)
-        try await Task.sleep(for: .milliseconds(300))
-        #expect(monitor.health(of: self.key) == .up)
-        #expect(changes.all.count == 2)
+        harness.monitor.setTargets([self.target(slower)])
+        #expect(harness.health(otherKey) == nil)
+        await harness.advance(by: .milliseconds(50))
+        let otherProbes = harness.probe.count(of: otherBackend)
+        await harness.advance(by: .milliseconds(400))
+        #expect(harness.probe.count(of: otherBackend) == otherProbes)
+        #expect(harness.probe.starts(of: self.backend) == [0, 0, 150, 300, 450].map { .milliseconds($0) })
+        #expect(harness.health(self.key) == .up)
+        #expect(harness.changes.all.count == 2)
 
-        // After shutdown no probe reaches the server any more.
-        await monitor.shutdown()
-        let accepted = server.acceptedCount
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(server.acceptedCount == accepted)
-        #expect(monitor.health(of: self.key) == nil)
+        // After shutdown no probe starts any more, however long time runs.
+        try await harness.stopMonitor()
+        let probes = harness.probe.count(of: self.backend)
+        await harness.advance(by: .seconds(10))
+        #expect(harness.probe.count(of: self.backend) == probes)
+        #expect(harness.health(self.key) == nil)
+        await harness.loop.shutdownGracefully()
     }
 
     @Test func switchingToPassiveRestartsAsUnchecked() async throws {
-        let port = try await closedPort()
-        let (monitor, changes, _) = self.makeMonitor()
+        let harness = Harness()
+        harness.probe.set(self.backend, .failure(.connectRefused))
         let spec = HealthCheckSpec(interval: .milliseconds(100), timeout: .milliseconds(500), rise: 1, fall: 1)
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: loopback(port), check: spec)])
-        #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .down })
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: loopback(port), check: nil)])
-        #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .unchecked })
-        #expect(changes.all.last?.reason == .checkReconfigured)
-        await monitor.shutdown()
+        harness.monitor.setTargets([self.target(spec)])
+        await harness.settle()
+        #expect(harness.health(self.key) == .down)
+        harness.monitor.setTargets([self.target(nil)])
+        await harness.settle()
+        #expect(harness.health(self.key) == .unchecked)
+        #expect(harness.changes.all.last?.reason == .checkReconfigured)
+        // Passive from now on: no more probes.
+        let probes = harness.probe.count(of: self.backend)
+        await harness.advance(by: .seconds(1))
+        #expect(harness.probe.count(of: self.backend) == probes)
+        try await harness.finish()
     }
 
-    @Test func udpBackendIsChecked() async throws {
-        let server = try await UDPTestServer.start(behavior: .reply(Array("PONG")))
-        let (monitor, _, _) = self.makeMonitor()
-        let spec = HealthCheckSpec(
-            transport: .udp,
-            interval: .milliseconds(100),
-            timeout: .milliseconds(300),
-            rise: 1,
-            fall: 1,
-            send: Array("PING"),
-            expect: Array("PONG")
-        )
-        monitor.setTargets([HealthTarget(key: self.key, endpoint: server.endpoint, check: spec)])
-        #expect(await eventually(within: .seconds(2)) { monitor.health(of: self.key) == .up })
-        try await server.close()
-        #expect(await eventually(within: .seconds(3)) { monitor.health(of: self.key) == .down })
-        await monitor.shutdown()
+    /// SPEC §8.5: a timeout longer than the interval is valid; probes of one backend never overlap, and the next
+    /// starts `interval` after the previous one started, or when it ends if that is later.
+    @Test func probesNeverOverlapAndAreSpacedStartToStart() async throws {
+        let harness = Harness()
+        let slow = IPEndpoint(address: .v4(0x7F00_0001), port: 9003)
+        let slowKey = HealthTargetKey(service: "web", backend: "slow")
+        harness.probe.set(self.backend, .success, taking: .milliseconds(400))
+        harness.probe.set(slow, .success, taking: .milliseconds(2500))
+        let spec = HealthCheckSpec(interval: .seconds(1), timeout: .seconds(3), rise: 1, fall: 1)
+        harness.monitor.setTargets([
+            self.target(spec), HealthTarget(key: slowKey, endpoint: slow, check: spec),
+        ])
+        await harness.settle()
+        await harness.advance(by: .milliseconds(5500))
+        // A 400 ms probe every second, counted from its start.
+        #expect(harness.probe.starts(of: self.backend) == [0, 1000, 2000, 3000, 4000, 5000].map { .milliseconds($0) })
+        // A 2.5 s probe: the next starts when it ends.
+        #expect(harness.probe.starts(of: slow) == [0, 2500, 5000].map { .milliseconds($0) })
+        #expect(harness.probe.maximumOverlap(of: self.backend) == 1)
+        #expect(harness.probe.maximumOverlap(of: slow) == 1)
+        #expect(harness.health(slowKey) == .up)
+        try await harness.finish()
+    }
+
+    @Test func probeLongerThanTimeoutFailsAtTheTimeout() async throws {
+        let harness = Harness()
+        harness.probe.set(self.backend, .success, taking: .seconds(10))
+        let spec = HealthCheckSpec(interval: .seconds(1), timeout: .seconds(2), rise: 1, fall: 1)
+        harness.monitor.setTargets([self.target(spec)])
+        let down = await harness.advance(
+            by: .milliseconds(100), until: { harness.health(self.key) == .down }, within: .seconds(5))
+        #expect(down == .seconds(2))
+        #expect(harness.changes.all.map(\.reason) == [.checkFailed(.timeout)])
+        try await harness.finish()
+    }
+
+    @Test func jitterSpreadsTheChecksOfManyBackends() async throws {
+        let harness = Harness(jitter: .standard)
+        let spec = HealthCheckSpec(interval: .seconds(1), timeout: .milliseconds(500), rise: 1, fall: 1)
+        let backends = (0..<20).map { IPEndpoint(address: .v4(0x7F00_0001), port: UInt16(9100 + $0)) }
+        harness.monitor.setTargets(backends.enumerated().map { index, endpoint in
+            HealthTarget(key: HealthTargetKey(service: "web", backend: "b\(index)"), endpoint: endpoint, check: spec)
+        })
+        await harness.settle()
+        await harness.advance(by: .milliseconds(1150))
+        // Everyone's first probe ran at once; their second ones fell anywhere within ±10 % of the interval.
+        let seconds = backends.compactMap { harness.probe.starts(of: $0).dropFirst().first }
+        #expect(seconds.count == backends.count)
+        #expect(seconds.allSatisfy { $0 >= .milliseconds(900) && $0 <= .milliseconds(1100) })
+        #expect(Set(seconds).count > 15)
+        try await harness.finish()
     }
 }

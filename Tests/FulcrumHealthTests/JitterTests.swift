@@ -28,7 +28,7 @@ import Testing
         var random = SplitMix64(seed: 3)
         let clock = MockClock()
         var scheduler = ProbeScheduler<MockClock>(interval: .seconds(1), jitter: .standard)
-        _ = scheduler.start()
+        _ = scheduler.start(now: clock.now)
         var instants: Set<Duration> = []
         for _ in 0..<50 {
             guard
@@ -45,7 +45,7 @@ import Testing
             #expect(wait >= .milliseconds(900) && wait <= .milliseconds(1100))
             instants.insert(wait)
             clock.advance(by: wait)
-            #expect(scheduler.timerFired(token: token) == .probeNow)
+            #expect(scheduler.timerFired(token: token, now: clock.now) == .probeNow)
         }
         #expect(instants.count > 40)
     }

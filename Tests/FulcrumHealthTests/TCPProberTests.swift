@@ -1,4 +1,5 @@
 import FulcrumNet
+import FulcrumTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -15,13 +16,13 @@ import Testing
     @Test func connectSucceeds() async throws {
         let server = try await TCPTestServer.start(behavior: .silent)
         defer { Task { try? await server.close() } }
-        #expect(try await self.probe(ProbeRequest(endpoint: server.endpoint, timeout: .seconds(2))) == .success)
-        #expect(await eventually(within: .seconds(2)) { server.acceptedCount == 1 })
+        #expect(try await self.probe(ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10))) == .success)
+        #expect(await eventually(timeout: .seconds(10)) { server.acceptedCount == 1 })
     }
 
     @Test func closedPortIsRefused() async throws {
         let port = try await closedPort()
-        let result = try await self.probe(ProbeRequest(endpoint: loopback(port), timeout: .seconds(2)))
+        let result = try await self.probe(ProbeRequest(endpoint: loopback(port), timeout: .seconds(10)))
         #expect(result == .failure(.connectRefused))
     }
 
@@ -35,20 +36,20 @@ import Testing
             expect: Array("PONG")
         )
         #expect(try await self.probe(request) == .failure(.timeout))
-        #expect(await eventually(within: .seconds(2)) { server.receivedBytes == Array("PING\r\n") })
+        #expect(await eventually(timeout: .seconds(10)) { server.receivedBytes == Array("PING\r\n") })
     }
 
     @Test func wrongReplyIsUnexpected() async throws {
         let server = try await TCPTestServer.start(behavior: .write(segments: [Array("NOPE\r\n")], thenClose: true))
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(2), expect: Array("PONG"))
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), expect: Array("PONG"))
         #expect(try await self.probe(request) == .failure(.unexpectedReply))
     }
 
     @Test func closeWithoutReplyIsReported() async throws {
         let server = try await TCPTestServer.start(behavior: .closeAtOnce)
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(2), expect: Array("PONG"))
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), expect: Array("PONG"))
         #expect(try await self.probe(request) == .failure(.closedWithoutReply))
     }
 
@@ -56,7 +57,7 @@ import Testing
         let segments = ["+O", "K PO", "N", "G\r\n"].map { Array($0) }
         let server = try await TCPTestServer.start(behavior: .write(segments: segments, thenClose: false))
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(3), expect: Array("OK PONG"))
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), expect: Array("OK PONG"))
         #expect(try await self.probe(request) == .success)
     }
 
@@ -65,7 +66,7 @@ import Testing
         defer { Task { try? await server.close() } }
         let request = ProbeRequest(
             endpoint: server.endpoint,
-            timeout: .seconds(2),
+            timeout: .seconds(10),
             send: Array("PING\r\n"),
             expect: Array("PONG")
         )
@@ -75,9 +76,9 @@ import Testing
     @Test func sendWithoutExpectDeliversThePayload() async throws {
         let server = try await TCPTestServer.start(behavior: .silent)
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(2), send: Array("HELLO"))
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), send: Array("HELLO"))
         #expect(try await self.probe(request) == .success)
-        #expect(await eventually(within: .seconds(2)) { server.receivedBytes == Array("HELLO") })
+        #expect(await eventually(timeout: .seconds(10)) { server.receivedBytes == Array("HELLO") })
     }
 
     @Test func replyBeyondSixteenKiBFails() async throws {
@@ -97,7 +98,7 @@ import Testing
             behavior: .write(segments: [filler, Array("PONG"), Array("tail")], thenClose: false)
         )
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(5), expect: Array("PONG"))
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), expect: Array("PONG"))
         #expect(try await self.probe(request) == .success)
     }
 
@@ -106,7 +107,7 @@ import Testing
         defer { Task { try? await server.close() } }
         let request = ProbeRequest(
             endpoint: server.endpoint,
-            timeout: .seconds(2),
+            timeout: .seconds(10),
             send: Array("PING"),
             expect: Array("PONG"),
             proxyV2Local: true
@@ -121,10 +122,10 @@ import Testing
     @Test func bareConnectCheckSendsNoProxyHeader() async throws {
         let server = try await TCPTestServer.start(behavior: .silent)
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(2), proxyV2Local: true)
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), proxyV2Local: true)
         #expect(try await self.probe(request) == .success)
-        #expect(await eventually(within: .seconds(2)) { server.acceptedCount == 1 })
-        try await Task.sleep(for: .milliseconds(50))
+        // The probe closed its connection: once the server saw the end, it has every byte the probe sent.
+        #expect(await eventually(timeout: .seconds(10)) { server.endedCount == 1 })
         #expect(server.receivedBytes.isEmpty)
     }
 
@@ -132,10 +133,10 @@ import Testing
         let server = try await TCPTestServer.start(behavior: .silent)
         defer { Task { try? await server.close() } }
         let refusedPort = try await closedPort()
-        let spec = HealthCheckSpec(timeout: .seconds(2), port: server.port)
+        let spec = HealthCheckSpec(timeout: .seconds(10), port: server.port)
         let result = try await HealthProber.probe(spec, backend: loopback(refusedPort), on: self.loop).get()
         #expect(result == .success)
-        let direct = HealthCheckSpec(timeout: .seconds(2))
+        let direct = HealthCheckSpec(timeout: .seconds(10))
         #expect(
             try await HealthProber.probe(direct, backend: loopback(refusedPort), on: self.loop).get()
                 == .failure(.connectRefused)
@@ -152,6 +153,6 @@ import Testing
         }
         defer { server.close(promise: nil) }
         let endpoint = IPEndpoint(address: IPAddress("::1")!, port: UInt16(server.localAddress!.port!))
-        #expect(try await self.probe(ProbeRequest(endpoint: endpoint, timeout: .seconds(2))) == .success)
+        #expect(try await self.probe(ProbeRequest(endpoint: endpoint, timeout: .seconds(10))) == .success)
     }
 }

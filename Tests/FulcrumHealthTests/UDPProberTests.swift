@@ -1,3 +1,4 @@
+import FulcrumTestSupport
 import NIOCore
 import NIOPosix
 import Testing
@@ -16,20 +17,18 @@ import Testing
         defer { Task { try? await server.close() } }
         let request = ProbeRequest(endpoint: server.endpoint, timeout: .milliseconds(300), send: Array("ping"))
         #expect(try await self.probe(request) == .success)
-        #expect(server.receivedBytes == Array("ping"))
+        #expect(await eventually(timeout: .seconds(10)) { server.receivedBytes == Array("ping") })
     }
 
     @Test func replyWithoutExpectIsSuccess() async throws {
         let server = try await UDPTestServer.start(behavior: .echo)
         defer { Task { try? await server.close() } }
-        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(2), send: Array("ping"))
+        let request = ProbeRequest(endpoint: server.endpoint, timeout: .seconds(10), send: Array("ping"))
         #expect(try await self.probe(request) == .success)
     }
 
     @Test func closedPortIsRefused() async throws {
-        let server = try await UDPTestServer.start(behavior: .silent)
-        let endpoint = server.endpoint
-        try await server.close()
+        let endpoint = loopback(try await closedPort())
         // Without expect only an ICMP error fails the check: the timeout is long so a success would be slow.
         let request = ProbeRequest(endpoint: endpoint, timeout: .seconds(5), send: Array("ping"))
         #expect(try await self.probe(request) == .failure(.connectRefused))
@@ -40,7 +39,7 @@ import Testing
         defer { Task { try? await server.close() } }
         let request = ProbeRequest(
             endpoint: server.endpoint,
-            timeout: .seconds(2),
+            timeout: .seconds(10),
             send: Array("ping"),
             expect: Array("pong")
         )
@@ -52,7 +51,7 @@ import Testing
         defer { Task { try? await server.close() } }
         let request = ProbeRequest(
             endpoint: server.endpoint,
-            timeout: .seconds(2),
+            timeout: .seconds(10),
             send: Array("ping"),
             expect: Array("pong")
         )
@@ -76,7 +75,7 @@ import Testing
         defer { Task { try? await server.close() } }
         let request = ProbeRequest(
             endpoint: server.endpoint,
-            timeout: .seconds(2),
+            timeout: .seconds(10),
             send: Array("ping"),
             expect: Array("ping"),
             proxyV2Local: true
@@ -88,7 +87,7 @@ import Testing
     @Test func healthProberDispatchesUDP() async throws {
         let server = try await UDPTestServer.start(behavior: .reply(Array("PONG")))
         defer { Task { try? await server.close() } }
-        let spec = HealthCheckSpec(transport: .udp, timeout: .seconds(2), send: Array("PING"), expect: Array("PONG"))
+        let spec = HealthCheckSpec(transport: .udp, timeout: .seconds(10), send: Array("PING"), expect: Array("PONG"))
         #expect(try await HealthProber.probe(spec, backend: server.endpoint, on: self.loop).get() == .success)
         #expect(server.datagramCount == 1)
     }

@@ -112,18 +112,3 @@ public final class TemporaryFolder: @unchecked Sendable {
         return path
     }
 }
-
-/// A TCP port on 127.0.0.1 that nothing listens on right now (bound, read, released).
-public func freeLoopbackPort(address: IPAddress = .v4(0x7F00_0001)) -> UInt16 {
-    let family = address.isIPv4 ? AF_INET : AF_INET6
-    let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var (storage, length) = SocketAddressing.make(IPEndpoint(address: address, port: 0))
-    _ = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    var actual = sockaddr_storage()
-    var actualLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    _ = withUnsafeMutablePointer(to: &actual) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &actualLength) }
-    }
-    return SocketAddressing.endpoint(actual)?.port ?? 0
-}

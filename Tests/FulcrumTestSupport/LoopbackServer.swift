@@ -130,17 +130,6 @@ public struct TimeoutError: Error, CustomStringConvertible {
     public var description: String { "timed out after \(self.timeout)" }
 }
 
-/// Polls `condition` every 20 ms until it holds or `timeout` passes; returns whether it held.
-public func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: 0.02)
-    }
-    return try condition()
-}
-
 /// Open file descriptors of this process (entries of /proc/self/fd).
 public func openDescriptorCount(pid: Int32? = nil) -> Int {
     let path = pid.map { "/proc/\($0)/fd" } ?? "/proc/self/fd"

@@ -5,8 +5,9 @@ extension ConfigValidator {
     /// The most bytes a probe may send or expect: the prober accumulates at most 16 KiB of reply (SPEC §7).
     static let maximumProbeBytes = 16 * 1024
 
-    /// `health_check:`. Without `timeout`, the timeout is 1s or the interval if that is shorter: a probe never
-    /// outlives its interval, and an explicit `timeout` longer than `interval` is an error for the same reason.
+    /// `health_check:`. Without `timeout`, the timeout is 1s or the interval if that is shorter. An explicit
+    /// `timeout` longer than `interval` is valid (SPEC §8.5): the probes of one backend never overlap, the next one
+    /// starts when a slow one ends.
     mutating func healthCheck(
         _ section: MappingEntry, transport: TransportProtocol, serviceContext: String
     ) -> HealthCheckConfig? {
@@ -23,27 +24,12 @@ extension ConfigValidator {
         let entries = self.sectionEntries(of: section.value, section: .healthCheck, context: context)
 
         var interval = HealthCheckConfig.defaultInterval
-        var intervalKnown = true
-        if let entry = entries["interval"] {
-            if let parsed = self.duration(entry, allowZero: false, context: context) {
-                interval = parsed
-            } else {
-                intervalKnown = false
-            }
+        if let entry = entries["interval"], let parsed = self.duration(entry, allowZero: false, context: context) {
+            interval = parsed
         }
         var timeout = min(HealthCheckConfig.defaultTimeout, interval)
         if let entry = entries["timeout"], let parsed = self.duration(entry, allowZero: false, context: context) {
             timeout = parsed
-            if intervalKnown, parsed > interval {
-                let intervalText =
-                    entries["interval"] == nil
-                    ? "\(DurationText.format(interval)), the default" : DurationText.format(interval)
-                self.error(
-                    context,
-                    "timeout (\(DurationText.format(parsed))) must not be longer than interval (\(intervalText))",
-                    at: entry.value
-                )
-            }
         }
         let rise = entries["rise"].flatMap { self.integer($0, in: 1...100, context: context) }
         let fall = entries["fall"].flatMap { self.integer($0, in: 1...100, context: context) }

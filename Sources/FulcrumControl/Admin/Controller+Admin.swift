@@ -61,8 +61,8 @@ extension Controller {
         }
         let added = self.services[serviceIndex].addBackend(
             address: address, endpoint: endpoint, weight: weight, maxConnections: nil, fromFile: false)
-        self.republish()
         self.updateHealthTargets()
+        self.republish()
         self.logger.notice(
             "admin: backend added", metadata: ["service": "\(name)", "backend": "\(address)", "weight": "\(weight)"])
         return Self.status(of: added)

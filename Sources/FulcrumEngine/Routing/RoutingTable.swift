@@ -57,6 +57,16 @@ public struct ServiceSettings: Sendable, Equatable {
     }
 }
 
+/// Where an engine thread reports the outcome of its connects to one backend, for passive health checking (a
+/// handle hanging off the backend's route, as Envoy's outlier detector hangs off its host): no lookup by name and no
+/// lock of ours on the engine thread. Called on engine threads: implementations must not block.
+public protocol ConnectOutcomeReporting: Sendable {
+    /// A connect (or a UDP send) to this backend failed: refused, reset or timed out.
+    func connectFailed()
+    /// A connect to this backend succeeded after one or more failures.
+    func connectSucceeded()
+}
+
 /// A backend as the data plane sees it in one routing table.
 public final class BackendRoute: Sendable {
     public let id: BackendID
@@ -65,12 +75,18 @@ public final class BackendRoute: Sendable {
     public let endpoint: IPEndpoint
     /// Kept across routing tables for as long as the backend exists.
     public let stats: BackendStats
+    /// Passive health checking's handle for this backend (`nil`: nobody watches its connects).
+    public let health: (any ConnectOutcomeReporting)?
 
-    public init(id: BackendID, address: String, endpoint: IPEndpoint, stats: BackendStats) {
+    public init(
+        id: BackendID, address: String, endpoint: IPEndpoint, stats: BackendStats,
+        health: (any ConnectOutcomeReporting)? = nil
+    ) {
         self.id = id
         self.address = address
         self.endpoint = endpoint
         self.stats = stats
+        self.health = health
     }
 }
 

@@ -81,11 +81,10 @@ public final class BackendStats: Sendable {
     func received(_ count: Int) { self.counters.add(Slot.bytesIn.rawValue, count) }
     func sent(_ count: Int) { self.counters.add(Slot.bytesOut.rawValue, count) }
 
-    /// Counts a failed connect; returns the number of consecutive failures so far.
-    func connectFailed() -> Int {
+    /// Counts a failed connect (and the run of failures a later success ends).
+    func connectFailed() {
         self.counters.add(Slot.connectFailures.rawValue)
         self.counters.add(Slot.consecutiveFailures.rawValue)
-        return self.counters.load(Slot.consecutiveFailures.rawValue)
     }
 
     /// Records a successful connect; returns `true` when it ends a run of failures (worth telling health checking).

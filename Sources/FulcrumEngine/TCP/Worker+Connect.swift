@@ -66,13 +66,12 @@ extension Worker {
         }
         guard let backend = connection.pointee.backend, let service = connection.pointee.service else { return }
         backend.stats.attemptEnded()
-        let consecutive = backend.stats.connectFailed()
+        backend.stats.connectFailed()
         connection.pointee.backend = nil
         self.logger.debug(
             "connect to \(backend.address) failed: \(EngineError.text(code))",
             metadata: ["service": "\(service.name)", "client": "\(connection.pointee.client)"])
-        self.observer?.backendConnectFailed(
-            service: service.name, backend: backend.address, errno: code, consecutiveFailures: consecutive)
+        backend.health?.connectFailed()
     }
 
     /// The connect deadline passed: a failure like a refusal (SPEC §7: connect timeouts count as failures).
@@ -117,7 +116,7 @@ extension Worker {
         service.stats.connectDuration.observe(nanoseconds: established &- connection.pointee.connectStartedAt)
         backend.stats.connectionEstablished()
         if backend.stats.connectSucceeded() {
-            self.observer?.backendConnectRecovered(service: service.name, backend: backend.address)
+            backend.health?.connectSucceeded()
         }
         connection.pointee.phase = .relaying
         connection.pointee.upstream.destinationWritable = true

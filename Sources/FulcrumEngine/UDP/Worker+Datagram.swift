@@ -107,7 +107,7 @@ extension Worker {
         if sent < 0 {
             if errno == ECONNREFUSED {
                 // The backend's port answered an earlier datagram with ICMP port unreachable.
-                self.reportDatagramBackendFailure(session: session, errno: errno)
+                self.reportDatagramBackendFailure(session: session)
                 self.closeSession(sessionIndex, reason: .reset)
             }
             service.stats.datagramDropped()
@@ -231,7 +231,7 @@ extension Worker {
             let received = Int(fulcrum_recv_connected(state.sessions[sessionIndex].fd, slots, UInt32(DatagramBatch.count)))
             if received < 0 {
                 if errno == ECONNREFUSED {
-                    self.reportDatagramBackendFailure(session: state.sessions[sessionIndex], errno: errno)
+                    self.reportDatagramBackendFailure(session: state.sessions[sessionIndex])
                     self.closeSession(sessionIndex, reason: .reset)
                 }
                 return
@@ -253,11 +253,11 @@ extension Worker {
         }
     }
 
-    private func reportDatagramBackendFailure(session: DatagramSession, errno code: Int32) {
-        guard let service = session.service, let backend = session.backend else { return }
-        let consecutive = backend.stats.connectFailed()
-        self.observer?.backendConnectFailed(
-            service: service.name, backend: backend.address, errno: code, consecutiveFailures: consecutive)
+    /// The backend's port refused (ICMP port unreachable): a failure for passive health checking, like a TCP refusal.
+    private func reportDatagramBackendFailure(session: DatagramSession) {
+        guard let backend = session.backend else { return }
+        backend.stats.connectFailed()
+        backend.health?.connectFailed()
     }
 
     // MARK: - Session end

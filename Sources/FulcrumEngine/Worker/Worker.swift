@@ -67,14 +67,6 @@ struct WorkerListener {
     var retiring = false
 }
 
-/// Hands connect outcomes to the control plane (passive health checking) and finished connections to the log.
-public protocol EngineObserver: Sendable {
-    /// A backend connect failed (refused, reset, timed out). Called on an engine thread: must not block.
-    func backendConnectFailed(service: String, backend: String, errno: Int32, consecutiveFailures: Int)
-    /// A backend connect succeeded after one or more failures. Called on an engine thread: must not block.
-    func backendConnectRecovered(service: String, backend: String)
-}
-
 /// One engine thread: its own epoll instance, listening sockets, connection table, timing wheel, pipe pool and copy
 /// buffer. Both sockets of a connection belong to one thread, so nothing on the connection path is shared except
 /// the relaxed atomic counters in the routing table's stats.
@@ -86,7 +78,6 @@ final class Worker {
     let gauges = WorkerGauges()
     /// Whether finished connections are recorded for the access log.
     let recordsAccess: Bool
-    let observer: (any EngineObserver)?
     var logger: Logger
 
     var routing = RoutingTable.empty
@@ -118,7 +109,7 @@ final class Worker {
     /// UDP state of this thread (flow table, batch buffers); created with the first UDP listener.
     var datagrams: DatagramWorkerState?
 
-    init(index: Int, observer: (any EngineObserver)?, recordsAccess: Bool, logger: Logger) throws(EngineError) {
+    init(index: Int, recordsAccess: Bool, logger: Logger) throws(EngineError) {
         let epoll = fulcrum_epoll_create()
         guard epoll >= 0 else { throw .resource("an epoll instance", errno: errno) }
         self.index = index
@@ -130,7 +121,6 @@ final class Worker {
             throw error
         }
         self.accessLog = AccessLogRing()
-        self.observer = observer
         self.recordsAccess = recordsAccess
         self.logger = logger
         self.logger[metadataKey: "engine_thread"] = "\(index)"

@@ -29,9 +29,10 @@ public struct HealthCheckSpec: Sendable, Hashable {
     }
 
     public var transport: Transport
-    /// Time from the end of one probe to the start of the next (±10 % jitter).
+    /// Time from the start of one probe to the start of the next (±10 % jitter); a probe that takes longer is
+    /// followed at once by the next (SPEC §8.5: the probes of one backend never overlap).
     public var interval: Duration
-    /// The whole probe (connect, send, reply) must finish within this.
+    /// The whole probe (connect, send, reply) must finish within this; it may be longer than `interval`.
     public var timeout: Duration
     /// Consecutive passes that mark a `down` backend `up`.
     public var rise: Int

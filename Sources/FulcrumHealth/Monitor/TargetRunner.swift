@@ -9,6 +9,7 @@ struct MonitorContext: Sendable {
     let jitter: Jitter
     let passivePolicy: PassiveEjectionPolicy
     let random: SharedRandom
+    let probe: HealthProbe
     let onChange: @Sendable (HealthChange) -> Void
 }
 
@@ -16,9 +17,10 @@ struct MonitorContext: Sendable {
 ///
 /// Every input (start, timer, probe result, proxied connect result, reconfiguration) is handled on `loop`, so the
 /// transitions of one backend are reported in order; the state sits in a `Mutex` only so that `health` and `stop`
-/// can be read and called from any thread. Timers are `scheduleTask` on `loop` (see `HealthMonitor`).
+/// can be read and called from any thread. Timers are `scheduleTask` on `loop` (see `HealthMonitor`), and time is
+/// the loop's own (`EventLoopClock`), so a testing loop drives every timer, timeout and state machine of a target.
 final class TargetRunner: Sendable {
-    private typealias Clock = ContinuousClock
+    private typealias Clock = EventLoopClock
 
     private enum Mode: Sendable {
         case active(ActiveHealthCheck<Clock>, HealthCheckSpec)
@@ -46,6 +48,7 @@ final class TargetRunner: Sendable {
 
     let key: HealthTargetKey
     let loop: any EventLoop
+    private let clock: EventLoopClock
     private let context: MonitorContext
     private let state: Mutex<State>
     /// Read by the data plane on every successful connect: only a passive target with counted failures or
@@ -59,6 +62,7 @@ final class TargetRunner: Sendable {
     init(target: HealthTarget, loop: any EventLoop, context: MonitorContext) {
         self.key = target.key
         self.loop = loop
+        self.clock = EventLoopClock(loop: loop)
         self.context = context
         let mode: Mode =
             if let check = target.check {
@@ -120,7 +124,7 @@ final class TargetRunner: Sendable {
     private func handleStart() {
         let (transition, probe) = self.state.withLock { state -> (HealthTransition?, Launched?) in
             guard !state.isStopped, case .active(var check, let spec) = state.mode else { return (nil, nil) }
-            let step = check.start()
+            let step = check.start(now: self.clock.now)
             state.mode = .active(check, spec)
             return (step.transition, self.carryOut(step.probe, spec: spec, state: &state))
         }
@@ -130,7 +134,7 @@ final class TargetRunner: Sendable {
     private func handleTimer(token: UInt64) {
         let probe = self.state.withLock { state -> Launched? in
             guard !state.isStopped, case .active(var check, let spec) = state.mode else { return nil }
-            let step = check.timerFired(token: token)
+            let step = check.timerFired(token: token, now: self.clock.now)
             state.mode = .active(check, spec)
             return self.carryOut(step.probe, spec: spec, state: &state)
         }
@@ -143,7 +147,7 @@ final class TargetRunner: Sendable {
             state.inFlight = nil
             guard !state.isStopped, case .active(var check, let spec) = state.mode else { return (nil, nil) }
             var random = self.context.random
-            let step = check.probeFinished(result, now: Clock.now, using: &random)
+            let step = check.probeFinished(result, now: self.clock.now, using: &random)
             state.mode = .active(check, spec)
             return (step.transition, self.carryOut(step.probe, spec: spec, state: &state))
         }
@@ -164,7 +168,7 @@ final class TargetRunner: Sendable {
             switch state.mode {
             case .active(var check, let spec):
                 guard !success else { return (nil, nil) }
-                let step = check.proxiedConnectFailed()
+                let step = check.proxiedConnectFailed(now: self.clock.now)
                 state.mode = .active(check, spec)
                 return (step.transition, self.carryOut(step.probe, spec: spec, state: &state))
             case .passive(var ejection):
@@ -172,7 +176,7 @@ final class TargetRunner: Sendable {
                 if success {
                     ejection.connectSucceeded()
                 } else {
-                    transition = ejection.connectFailed(now: Clock.now)
+                    transition = ejection.connectFailed(now: self.clock.now)
                     if transition != nil, let end = ejection.ejectionEnd {
                         self.armEjectionTimer(until: end, state: &state)
                     }
@@ -191,9 +195,9 @@ final class TargetRunner: Sendable {
     private func handleEjectionTimer() {
         let transition = self.state.withLock { state -> HealthTransition? in
             guard !state.isStopped, case .passive(var ejection) = state.mode else { return nil }
-            let transition = ejection.ejectionExpired(now: Clock.now)
+            let transition = ejection.ejectionExpired(now: self.clock.now)
             if transition == nil, let end = ejection.ejectionEnd {
-                // The loop's clock and ours differ by a hair: wait for the rest.
+                // Not due yet (a loop may run a task a hair early): wait for the rest.
                 self.armEjectionTimer(until: end, state: &state)
             }
             state.mode = .passive(ejection)
@@ -211,7 +215,7 @@ final class TargetRunner: Sendable {
             switch (state.mode, target.check) {
             case (.active(var check, let old), .some(let new)):
                 guard old != new || endpointChanged else { return (nil, nil) }
-                let step = check.reconfigure(rise: new.rise, fall: new.fall, interval: new.interval)
+                let step = check.reconfigure(rise: new.rise, fall: new.fall, interval: new.interval, now: self.clock.now)
                 state.mode = .active(check, new)
                 return (nil, self.carryOut(step.probe, spec: new, state: &state))
             case (.active(let check, _), .none):
@@ -225,7 +229,7 @@ final class TargetRunner: Sendable {
                 state.timer?.cancel()
                 state.timer = nil
                 var check = Self.makeCheck(new, context: self.context, health: .unchecked)
-                let step = check.start()
+                let step = check.start(now: self.clock.now)
                 state.mode = .active(check, new)
                 self.isPassive.store(false, ordering: .relaxed)
                 self.wantsSuccessReports.store(false, ordering: .relaxed)
@@ -256,12 +260,12 @@ final class TargetRunner: Sendable {
             state.timer?.cancel()
             state.timer = nil
             state.probeNumber &+= 1
-            let future = HealthProber.probe(spec, backend: state.endpoint, on: self.loop)
+            let future = self.context.probe.run(spec, state.endpoint, self.loop)
             state.inFlight = future
             return Launched(future: future, number: state.probeNumber)
         case .probeAt(let instant, let token):
             state.timer?.cancel()
-            state.timer = self.loop.scheduleTask(in: Self.delay(until: instant)) { self.handleTimer(token: token) }
+            state.timer = self.loop.scheduleTask(deadline: instant.deadline) { self.handleTimer(token: token) }
             return nil
         case .none:
             return nil
@@ -270,7 +274,7 @@ final class TargetRunner: Sendable {
 
     private func armEjectionTimer(until end: Clock.Instant, state: inout State) {
         state.timer?.cancel()
-        state.timer = self.loop.scheduleTask(in: Self.delay(until: end)) { self.handleEjectionTimer() }
+        state.timer = self.loop.scheduleTask(deadline: end.deadline) { self.handleEjectionTimer() }
     }
 
     private func finish(_ transition: HealthTransition?, _ probe: Launched?) {
@@ -310,9 +314,5 @@ final class TargetRunner: Sendable {
     /// A change of checking kind starts the backend afresh as `unchecked`.
     private static func restart(from health: BackendHealth) -> HealthTransition? {
         health == .unchecked ? nil : HealthTransition(from: health, to: .unchecked, reason: .checkReconfigured)
-    }
-
-    private static func delay(until instant: Clock.Instant) -> TimeAmount {
-        TimeAmount(max(.zero, Clock.now.duration(to: instant)))
     }
 }

@@ -16,3 +16,19 @@ public enum HealthProber {
         }
     }
 }
+
+/// How the monitor runs one probe: `network` does real TCP/UDP I/O; tests inject scripted outcomes so that the
+/// monitor's timing can be driven by a testing event loop instead of real sockets and real time.
+public struct HealthProbe: Sendable {
+    /// Probes `backend` as the check describes, on `loop`; the future completes on `loop`.
+    public let run: @Sendable (HealthCheckSpec, IPEndpoint, any EventLoop) -> EventLoopFuture<ProbeResult>
+
+    public init(_ run: @escaping @Sendable (HealthCheckSpec, IPEndpoint, any EventLoop) -> EventLoopFuture<ProbeResult>) {
+        self.run = run
+    }
+
+    /// Real probes over the network (`HealthProber.probe`).
+    public static let network = HealthProbe { check, backend, loop in
+        HealthProber.probe(check, backend: backend, on: loop)
+    }
+}

@@ -28,14 +28,14 @@ public struct ActiveHealthCheck<C: Clock>: Sendable where C.Duration == Duration
         self.scheduler = ProbeScheduler(interval: interval, jitter: jitter)
     }
 
-    /// Starts checking: the first probe runs at once.
-    public mutating func start() -> Step {
-        Step(transition: nil, probe: self.scheduler.start())
+    /// Starts checking at `now`: the first probe runs at once.
+    public mutating func start(now: C.Instant) -> Step {
+        Step(transition: nil, probe: self.scheduler.start(now: now))
     }
 
-    /// The timer armed by a `.probeAt(_, token)` step fired.
-    public mutating func timerFired(token: UInt64) -> Step {
-        Step(transition: nil, probe: self.scheduler.timerFired(token: token))
+    /// The timer armed by a `.probeAt(_, token)` step fired at `now`.
+    public mutating func timerFired(token: UInt64, now: C.Instant) -> Step {
+        Step(transition: nil, probe: self.scheduler.timerFired(token: token, now: now))
     }
 
     /// A probe finished at `now`. While the backend is suspect the next probe starts at once. A result while no
@@ -55,17 +55,17 @@ public struct ActiveHealthCheck<C: Clock>: Sendable where C.Duration == Duration
         return Step(transition: transition, probe: probe)
     }
 
-    /// A connect failed while proxying: counts toward `fall` and asks for a probe at once.
-    public mutating func proxiedConnectFailed() -> Step {
+    /// A connect failed while proxying at `now`: counts toward `fall` and asks for a probe at once.
+    public mutating func proxiedConnectFailed(now: C.Instant) -> Step {
         let transition = self.machine.proxiedConnectFailed()
         guard self.machine.isSuspect else { return Step(transition: transition, probe: .none) }
-        return Step(transition: transition, probe: self.scheduler.recheckRequested())
+        return Step(transition: transition, probe: self.scheduler.recheckRequested(now: now))
     }
 
-    /// New thresholds and interval from a reload; health and streaks are kept, the next probe runs at once.
-    public mutating func reconfigure(rise: Int, fall: Int, interval: Duration) -> Step {
+    /// New thresholds and interval from a reload at `now`; health and streaks are kept, the next probe runs at once.
+    public mutating func reconfigure(rise: Int, fall: Int, interval: Duration, now: C.Instant) -> Step {
         self.machine.reconfigure(rise: rise, fall: fall)
-        return Step(transition: nil, probe: self.scheduler.reconfigure(interval: interval))
+        return Step(transition: nil, probe: self.scheduler.reconfigure(interval: interval, now: now))
     }
 
     /// Stops probing for good.

@@ -1,14 +1,15 @@
-/// When to run the next active probe of one backend: at once on start, then every `interval` (with jitter) after
-/// the previous probe finished, at once again when asked (passive detection), never two at a time.
+/// When to run the next active probe of one backend: at once on start, then `interval` (with jitter) after the
+/// previous probe started, or as soon as it ends if it took longer (SPEC §8.5: a `timeout` longer than `interval`
+/// is valid, and the probes of one backend never overlap); at once again when asked (passive detection).
 ///
-/// The caller owns the timer: `.probeAt(instant, token)` asks it to call `timerFired(token:)` at `instant`. Tokens
-/// make a timer that could not be cancelled in time harmless: a stale token is ignored.
+/// The caller owns the timer: `.probeAt(instant, token)` asks it to call `timerFired(token:now:)` at `instant`.
+/// Tokens make a timer that could not be cancelled in time harmless: a stale token is ignored.
 public struct ProbeScheduler<C: Clock>: Sendable where C.Duration == Duration {
     /// What the caller does next.
     public enum Action: Sendable, Hashable {
         /// Start a probe now, then report it with `probeFinished`.
         case probeNow
-        /// Arm a timer for `instant` (replacing any earlier one) that calls `timerFired(token:)`.
+        /// Arm a timer for `instant` (replacing any earlier one) that calls `timerFired(token:now:)`.
         case probeAt(C.Instant, token: UInt64)
         /// Nothing to do (a probe is running, or the timer is stale, or stopped).
         case none
@@ -19,13 +20,14 @@ public struct ProbeScheduler<C: Clock>: Sendable where C.Duration == Duration {
         case idle
         /// A timer is armed. -> probing (timer fired with this token, or recheck), stopped
         case waiting(until: C.Instant, token: UInt64)
-        /// A probe runs; `again` means start the next one at once when it finishes. -> waiting, probing, stopped
-        case probing(again: Bool)
+        /// A probe started at `startedAt` runs; `again` means start the next one at once when it finishes.
+        /// -> waiting, probing, stopped
+        case probing(startedAt: C.Instant, again: Bool)
         /// Final: nothing is ever started again.
         case stopped
     }
 
-    /// Time between the end of one probe and the start of the next, before jitter.
+    /// Time from the start of one probe to the start of the next, before jitter.
     public var interval: Duration
     /// Spread applied to `interval`.
     public var jitter: Jitter
@@ -50,41 +52,40 @@ public struct ProbeScheduler<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// The first check runs at once (SPEC §7).
-    public mutating func start() -> Action {
+    public mutating func start(now: C.Instant) -> Action {
         switch self.state {
         case .idle:
-            self.state = .probing(again: false)
-            return .probeNow
+            return self.probe(startingAt: now)
         case .waiting, .probing, .stopped:
             return .none
         }
     }
 
-    /// The timer armed by `.probeAt(_, token)` fired.
-    public mutating func timerFired(token: UInt64) -> Action {
+    /// The timer armed by `.probeAt(_, token)` fired at `now`.
+    public mutating func timerFired(token: UInt64, now: C.Instant) -> Action {
         switch self.state {
         case .waiting(_, let armed) where armed == token:
-            self.state = .probing(again: false)
-            return .probeNow
+            return self.probe(startingAt: now)
         case .idle, .waiting, .probing, .stopped:
             return .none
         }
     }
 
     /// A probe finished at `now`. With `probeAgainAtOnce` (or a recheck asked for meanwhile) the next starts now;
-    /// otherwise after a jittered interval.
+    /// otherwise a jittered interval after this one started, or now if that has already passed.
     public mutating func probeFinished(
         now: C.Instant,
         probeAgainAtOnce: Bool,
         using random: inout some RandomNumberGenerator
     ) -> Action {
         switch self.state {
-        case .probing(let again):
+        case .probing(let startedAt, let again):
             if again || probeAgainAtOnce {
-                self.state = .probing(again: false)
-                return .probeNow
+                return self.probe(startingAt: now)
             }
-            return self.arm(at: now.advanced(by: self.jitter.apply(to: self.interval, using: &random)))
+            let due = startedAt.advanced(by: self.jitter.apply(to: self.interval, using: &random))
+            guard now < due else { return self.probe(startingAt: now) }
+            return self.arm(at: due)
         case .idle, .waiting, .stopped:
             // A result nobody asked for (e.g. after stop): ignore it.
             return .none
@@ -92,13 +93,12 @@ public struct ProbeScheduler<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// Probe as soon as possible: now if waiting, right after the running probe otherwise.
-    public mutating func recheckRequested() -> Action {
+    public mutating func recheckRequested(now: C.Instant) -> Action {
         switch self.state {
         case .waiting:
-            self.state = .probing(again: false)
-            return .probeNow
-        case .probing:
-            self.state = .probing(again: true)
+            return self.probe(startingAt: now)
+        case .probing(let startedAt, _):
+            self.state = .probing(startedAt: startedAt, again: true)
             return .none
         case .idle, .stopped:
             return .none
@@ -106,14 +106,19 @@ public struct ProbeScheduler<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// Re-times the armed timer after an interval change: the next probe comes at once.
-    public mutating func reconfigure(interval: Duration) -> Action {
+    public mutating func reconfigure(interval: Duration, now: C.Instant) -> Action {
         self.interval = interval
-        return self.recheckRequested()
+        return self.recheckRequested(now: now)
     }
 
     /// Nothing starts after this.
     public mutating func stop() {
         self.state = .stopped
+    }
+
+    private mutating func probe(startingAt now: C.Instant) -> Action {
+        self.state = .probing(startedAt: now, again: false)
+        return .probeNow
     }
 
     private mutating func arm(at instant: C.Instant) -> Action {

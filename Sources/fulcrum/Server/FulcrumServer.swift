@@ -40,12 +40,11 @@ struct FulcrumServer {
             return 1
         }
 
-        let bridge = PassiveHealthBridge()
         let engine: Engine
         do {
             // Access records go out at info: below that level the engine need not write them at all.
             let accessLogged = Logger(label: "fulcrum.access").logLevel <= .info
-            engine = try Engine(threads: self.threads, observer: bridge, recordsAccess: accessLogged, logger: self.logger)
+            engine = try Engine(threads: self.threads, recordsAccess: accessLogged, logger: self.logger)
         } catch {
             StandardError.print("fulcrum: \(error)")
             return 1
@@ -54,7 +53,6 @@ struct FulcrumServer {
         let controller = Controller(
             engine: engine, configuration: configuration, loader: loader, healthGroup: healthGroup,
             logger: self.logger)
-        bridge.attach(controller.health)
         do {
             try await controller.start()
         } catch {
@@ -183,22 +181,4 @@ private final class ShutdownState: Sendable {
     var isShuttingDown: Bool { self.started.load(ordering: .relaxed) }
     func hurry() { self.hurried.store(true, ordering: .relaxed) }
     var isHurried: Bool { self.hurried.load(ordering: .relaxed) }
-}
-
-/// Passes the engine's connect outcomes to health checking (passive detection and ejection). Created before the
-/// controller that owns the health monitor, hence attached afterwards.
-final class PassiveHealthBridge: EngineObserver {
-    private let monitor = Mutex<HealthMonitor?>(nil)
-
-    func attach(_ monitor: HealthMonitor) { self.monitor.withLock { $0 = monitor } }
-
-    func backendConnectFailed(service: String, backend: String, errno: Int32, consecutiveFailures: Int) {
-        self.monitor.withLock { $0 }?.reportConnectResult(
-            key: HealthTargetKey(service: service, backend: backend), success: false)
-    }
-
-    func backendConnectRecovered(service: String, backend: String) {
-        self.monitor.withLock { $0 }?.reportConnectResult(
-            key: HealthTargetKey(service: service, backend: backend), success: true)
-    }
 }

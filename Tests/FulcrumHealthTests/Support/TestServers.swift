@@ -1,4 +1,5 @@
 import FulcrumNet
+import FulcrumTestSupport
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -54,6 +55,8 @@ final class TCPTestServer: Sendable {
     var receivedBytes: [UInt8] { self.box.received.withLock { $0 } }
     /// Connections accepted so far.
     var acceptedCount: Int { self.box.accepted.load(ordering: .relaxed) }
+    /// Connections that have ended so far.
+    var endedCount: Int { self.box.ended.load(ordering: .relaxed) }
 
     /// Stops listening (open connections stay).
     func close() async throws {
@@ -64,6 +67,8 @@ final class TCPTestServer: Sendable {
 final class ServerBox: Sendable {
     let received = Mutex<[UInt8]>([])
     let accepted = Atomic<Int>(0)
+    /// Connections that ended (the peer closed, or the server did): every byte they carried has been received.
+    let ended = Atomic<Int>(0)
 }
 
 private final class TCPBehaviorHandler: ChannelInboundHandler {
@@ -118,6 +123,11 @@ private final class TCPBehaviorHandler: ChannelInboundHandler {
             self.replied = true
             context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: reply)), promise: nil)
         }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.box.ended.add(1, ordering: .relaxed)
+        context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -200,13 +210,10 @@ private final class UDPBehaviorHandler: ChannelInboundHandler {
     }
 }
 
-/// A loopback port with nothing listening (bound, then closed): TCP connects are refused, UDP datagrams draw an
-/// ICMP port unreachable.
+/// A loopback port with nothing listening, which nothing else will take meanwhile (`freeLoopbackPort`): TCP
+/// connects are refused, UDP datagrams draw an ICMP port unreachable.
 func closedPort() async throws -> UInt16 {
-    let server = try await TCPTestServer.start(behavior: .silent)
-    let port = server.port
-    try await server.close()
-    return port
+    freeLoopbackPort()
 }
 
 func loopback(_ port: UInt16) -> IPEndpoint {
