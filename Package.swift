@@ -138,6 +138,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "FulcrumControlTests",
+            dependencies: [
+                "FulcrumControl", "FulcrumEngine", "FulcrumNet", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "FulcrumAdminTests",
             dependencies: [
                 "FulcrumAdmin", "FulcrumControl", "FulcrumHealth",
