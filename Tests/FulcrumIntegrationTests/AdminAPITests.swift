@@ -62,7 +62,7 @@ struct AdminAPITests {
 
         let wrongMethod = try admin.request("PUT", "/api/v1/services")
         #expect(wrongMethod.status == 405)
-        #expect(wrongMethod.headers["allow"] == "GET")
+        #expect(wrongMethod.headers["allow"] == "GET, HEAD")
         #expect(wrongMethod.error != nil)
         #expect(try admin.request("DELETE", "/metrics").status == 405)
         #expect(try admin.request("GET", "/api/v1/reload").status == 405)
