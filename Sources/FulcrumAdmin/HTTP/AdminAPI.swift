@@ -79,10 +79,7 @@ struct AdminAPI: Sendable {
             guard state == .draining else {
                 throw AdminRequestError("'wait' is accepted only with {\"state\": \"draining\"}")
             }
-            guard let parsed = DurationParameter.parse(text), parsed <= DurationParameter.maximum else {
-                throw AdminRequestError("'wait' must be a duration up to 1h such as 500ms, 2s or 5m, found '\(text)'")
-            }
-            wait = parsed
+            wait = try DurationParameter.parse(text, name: "wait")
         }
         let status = try await self.controller.updateBackend(
             service: service, address: address, weight: weight, state: state)
