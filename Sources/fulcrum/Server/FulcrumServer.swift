@@ -34,7 +34,7 @@ struct FulcrumServer {
         // Trap signals before anything else: a SIGTERM that arrives once "fulcrum started" is out must be a graceful
         // shutdown, never the default action.
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
-        let loader = ConfigLoader(features: SupportedFeatures.current)
+        let loader = ConfigLoader()
         let loaded = loader.load(path: self.configPath)
         for warning in loaded.warnings { StandardError.print(warning.description) }
         guard let configuration = loaded.configuration, loaded.errors.isEmpty else {
