@@ -114,11 +114,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "FulcrumNetTests", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FulcrumNetTests", dependencies: ["FulcrumNet", "FulcrumTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "FulcrumBalancingTests", dependencies: ["FulcrumBalancing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FulcrumProxyProtocolTests",
-            dependencies: ["FulcrumProxyProtocol"],
+            dependencies: ["FulcrumProxyProtocol", "FulcrumTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FulcrumConfigTests", dependencies: ["FulcrumConfig"], swiftSettings: swiftSettings),
