@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module borders follow what each module may touch (see STYLE.md §2):
+// Module borders follow what each module may touch (README.md, "Layout", says what each one is for):
 //   FulcrumNet, FulcrumBalancing, FulcrumProxyProtocol  pure: stdlib + Synchronization only, no I/O, no Foundation
 //   FulcrumConfig                                       file format -> validated model (Yams, Foundation), no I/O beyond reading the file
 //   FulcrumEngine                                       the Linux data plane (epoll, splice); takes plain settings, never the config
@@ -71,10 +71,7 @@ let package = Package(
             dependencies: [
                 "FulcrumNet", "FulcrumBalancing", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,7 +97,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -114,11 +110,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "FulcrumNetTests", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FulcrumNetTests", dependencies: ["FulcrumNet", "FulcrumTestSupport"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "FulcrumBalancingTests", dependencies: ["FulcrumBalancing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FulcrumProxyProtocolTests",
-            dependencies: ["FulcrumProxyProtocol"],
+            dependencies: ["FulcrumProxyProtocol", "FulcrumTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FulcrumConfigTests", dependencies: ["FulcrumConfig"], swiftSettings: swiftSettings),
@@ -136,6 +134,13 @@ let package = Package(
         .testTarget(
             name: "FulcrumEngineTests",
             dependencies: ["FulcrumEngine", "FulcrumTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FulcrumControlTests",
+            dependencies: [
+                "FulcrumControl", "FulcrumEngine", "FulcrumNet", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

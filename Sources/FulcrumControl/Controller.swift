@@ -22,7 +22,7 @@ public actor Controller {
     /// - Parameters:
     ///   - engine: the data plane, already started.
     ///   - configuration: the validated file to start with (`start()` applies it).
-    ///   - loader: reads the file again on reload, with the same features and resolver.
+    ///   - loader: reads the file again on reload, with the same resolver.
     ///   - healthGroup: event loops for health probes (never the data plane's threads).
     public init(
         engine: Engine, configuration: Configuration, loader: ConfigLoader, healthGroup: any EventLoopGroup,

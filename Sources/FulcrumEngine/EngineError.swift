@@ -2,7 +2,7 @@ import FulcrumNet
 import Glibc
 
 /// Errors the engine reports to the control plane. An open struct over a private code, so that new cases do not
-/// break callers (STYLE rule 11).
+/// break callers (as swift-service-lifecycle's `ServiceGroupError` and NIO's `NIOHTTP1ProxyConnectHandler.Error`).
 public struct EngineError: Error, Sendable, CustomStringConvertible {
     private enum Code: Sendable {
         case bind(IPEndpoint, Transport?, Int32)

@@ -30,15 +30,31 @@ struct RequestTextTests {
         #expect(PercentDecoding.decode("%C3") == nil)
     }
 
-    @Test("durations as in the configuration file")
-    func durations() {
-        #expect(DurationParameter.parse("250ms") == .milliseconds(250))
-        #expect(DurationParameter.parse("2s") == .seconds(2))
-        #expect(DurationParameter.parse("5m") == .seconds(300))
-        #expect(DurationParameter.parse("1h") == .seconds(3600))
-        #expect(DurationParameter.parse("0s") == .zero)
-        for bad in ["", "5", "1.5s", "s", "-1s", "2 s", "3d", "9999999999s"] {
-            #expect(DurationParameter.parse(bad) == nil, "\(bad)")
+    @Test("durations as in the configuration file, up to an hour")
+    func durations() throws {
+        #expect(try DurationParameter.parse("250ms", name: "wait") == .milliseconds(250))
+        #expect(try DurationParameter.parse("2s", name: "wait") == .seconds(2))
+        #expect(try DurationParameter.parse("5m", name: "wait") == .seconds(300))
+        #expect(try DurationParameter.parse("1h", name: "wait") == .seconds(3600))
+        #expect(try DurationParameter.parse("0s", name: "wait") == .zero)
+        for bad in ["", "5", "1.5s", "s", "-1s", "2 s", "3d", "61m", "3601s", "9999999999s", "9999999999999999h"] {
+            #expect(throws: AdminRequestError.self, "\(bad)") { try DurationParameter.parse(bad, name: "wait") }
         }
+    }
+
+    @Test("a refused duration says why, with the configuration file's hints")
+    func durationMessages() {
+        func message(_ text: String) -> String? {
+            do {
+                _ = try DurationParameter.parse(text, name: "wait")
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        #expect(message("2h") == "'wait' must be at most 1h, found '2h'")
+        #expect(message("1.5s") == "'wait' must be a whole number with a unit (ms, s, m or h) up to 1h such as 500ms, "
+            + "2s or 5m, found '1.5s' (fractions are not allowed; write '1500ms')")
+        #expect(message("30")?.hasSuffix("found '30' (add a unit, e.g. '30s')") == true)
     }
 }

@@ -61,7 +61,7 @@ struct ConfigLoaderTests {
         let path = folder.appendingPathComponent("fulcrum.yaml").path
         try Self.specExample.write(toFile: path, atomically: true, encoding: .utf8)
 
-        let result = ConfigLoader(features: .all, resolver: FakeResolver()).load(path: path)
+        let result = ConfigLoader(resolver: FakeResolver()).load(path: path)
         // The only remark is about hash_key, which round_robin does not use.
         #expect(result.errors.isEmpty)
         #expect(

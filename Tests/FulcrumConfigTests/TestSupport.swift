@@ -16,11 +16,9 @@ struct FakeResolver: HostResolver {
     }
 }
 
-/// Parses `yaml` as `fulcrum.yaml` with every feature and a resolver that knows a few names.
-func parse(
-    _ yaml: String, features: ConfigFeatures = .all, resolver: FakeResolver = FakeResolver(["db.internal": "10.9.0.1"])
-) -> ConfigLoadResult {
-    ConfigLoader(features: features, resolver: resolver).parse(yaml: yaml, path: "fulcrum.yaml")
+/// Parses `yaml` as `fulcrum.yaml` with a resolver that knows a few names.
+func parse(_ yaml: String, resolver: FakeResolver = FakeResolver(["db.internal": "10.9.0.1"])) -> ConfigLoadResult {
+    ConfigLoader(resolver: resolver).parse(yaml: yaml, path: "fulcrum.yaml")
 }
 
 /// Every diagnostic line, errors and warnings, in position order.

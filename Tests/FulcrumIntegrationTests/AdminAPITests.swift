@@ -62,7 +62,7 @@ struct AdminAPITests {
 
         let wrongMethod = try admin.request("PUT", "/api/v1/services")
         #expect(wrongMethod.status == 405)
-        #expect(wrongMethod.headers["allow"] == "GET")
+        #expect(wrongMethod.headers["allow"] == "GET, HEAD")
         #expect(wrongMethod.error != nil)
         #expect(try admin.request("DELETE", "/metrics").status == 405)
         #expect(try admin.request("GET", "/api/v1/reload").status == 405)
@@ -162,6 +162,8 @@ struct AdminAPITests {
             ("POST", backends, #"{"address": "127.0.0.1:7001", "weight": "3"}"#),
             ("POST", backends, #"{"address": "127.0.0.1:7001", "weight": 1.5}"#),
             ("POST", backends, #"{"address": "127.0.0.1:7001", "weight": true}"#),
+            ("POST", backends, #"{"address": "127.0.0.1:7001", "weight": null}"#),
+            ("POST", backends, String(repeating: "[", count: 20_000)),
             ("POST", backends, #"{"address": "127.0.0.1"}"#),
             ("POST", backends, #"{"address": "::1:80"}"#),
             ("POST", backends, #"{"address": "999.1.1.1:80"}"#),

@@ -1,4 +1,5 @@
 import FulcrumNet
+import FulcrumTestSupport
 import Testing
 
 @Suite("IPAddress")

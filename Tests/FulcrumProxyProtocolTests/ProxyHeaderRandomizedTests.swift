@@ -1,5 +1,6 @@
 import FulcrumNet
 import FulcrumProxyProtocol
+import FulcrumTestSupport
 import Testing
 
 @Suite("ProxyHeaderParser randomized")

@@ -29,10 +29,12 @@ public struct AdminClient: Sendable {
         }
         head += "\r\n"
         try socket.send(Array(head.utf8) + bodyBytes)
-        return try HTTPReply.read(from: socket)
+        return try HTTPReply.read(from: socket, bodyless: method == "HEAD")
     }
 
     public func get(_ path: String) throws -> HTTPReply { try self.request("GET", path) }
+    /// The reply's `body` is every byte the server sent after the head, up to its close: empty if it kept to HEAD.
+    public func head(_ path: String) throws -> HTTPReply { try self.request("HEAD", path) }
     public func post(_ path: String, _ body: String? = nil) throws -> HTTPReply {
         try self.request("POST", path, body: body)
     }
@@ -75,7 +77,9 @@ public struct HTTPReply: Sendable {
     /// The `error` field of a JSON error body.
     public var error: String? { self.object?["error"] as? String }
 
-    static func read(from socket: TestSocket) throws -> HTTPReply {
+    /// Reads one reply. `bodyless` (a reply to HEAD): its Content-Length describes the body a GET would get, so
+    /// nothing is waited for; `body` is whatever arrives before the server closes (`Connection: close`).
+    static func read(from socket: TestSocket, bodyless: Bool = false) throws -> HTTPReply {
         var buffer: [UInt8] = []
         let separator = Array("\r\n\r\n".utf8)
         var headerEnd: Int?
@@ -99,7 +103,9 @@ public struct HTTPReply: Sendable {
             headers[line[..<colon].lowercased()] = value
         }
         let body: [UInt8]
-        if let length = headers["content-length"].flatMap({ Int($0) }) {
+        if bodyless {
+            body = rest + (try socket.receiveToEnd())
+        } else if let length = headers["content-length"].flatMap({ Int($0) }) {
             while rest.count < length {
                 let chunk = try socket.receive()
                 if chunk.isEmpty { throw TestSocketError.endOfStream(received: rest.count) }

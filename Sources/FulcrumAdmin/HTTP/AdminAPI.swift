@@ -62,26 +62,15 @@ struct AdminAPI: Sendable {
     // MARK: - Backends
 
     private func addBackend(service: String, body: [UInt8]) async throws -> Response {
-        let object = try Self.object(body, allowed: ["address", "weight"])
-        guard case .string(let address)? = object["address"] else {
-            let found = object["address"].map { "'address' must be a string, found \($0.kindDescription)" }
-            throw AdminRequestError(found ?? "missing field 'address'")
-        }
-        let weight = try object["weight"].map { try Self.integer($0, field: "weight") } ?? 1
-        let status = try await self.controller.addBackend(service: service, address: address, weight: weight)
+        let request = try RequestBodyDecoder.decode(NewBackendBody.self, from: body)
+        let status = try await self.controller.addBackend(
+            service: service, address: request.address, weight: request.weight ?? 1)
         return AdminReply.json(StatusJSON.backend(status), status: .created)
     }
 
     private func updateBackend(service: String, address: String, query: URI, body: [UInt8]) async throws -> Response {
-        let object = try Self.object(body, allowed: ["weight", "state"])
-        let weight = try object["weight"].map { try Self.integer($0, field: "weight") }
-        var state: BackendAdminState?
-        if let value = object["state"] {
-            guard case .string(let text) = value, let parsed = BackendAdminState(rawValue: text) else {
-                throw AdminRequestError("'state' must be \"enabled\" or \"draining\"")
-            }
-            state = parsed
-        }
+        let request = try RequestBodyDecoder.decode(BackendChangeBody.self, from: body)
+        let (weight, state) = (request.weight, request.state)
         guard weight != nil || state != nil else {
             throw AdminRequestError("nothing to change: give 'weight' and/or 'state'")
         }
@@ -90,10 +79,7 @@ struct AdminAPI: Sendable {
             guard state == .draining else {
                 throw AdminRequestError("'wait' is accepted only with {\"state\": \"draining\"}")
             }
-            guard let parsed = DurationParameter.parse(text), parsed <= DurationParameter.maximum else {
-                throw AdminRequestError("'wait' must be a duration up to 1h such as 500ms, 2s or 5m, found '\(text)'")
-            }
-            wait = parsed
+            wait = try DurationParameter.parse(text, name: "wait")
         }
         let status = try await self.controller.updateBackend(
             service: service, address: address, weight: weight, state: state)
@@ -170,38 +156,7 @@ struct AdminAPI: Sendable {
         return self.metrics.render(services: services, process: process)
     }
 
-    // MARK: - Request parsing
-
-    /// The body as a JSON object whose fields are all in `allowed`.
-    private static func object(_ body: [UInt8], allowed: [String]) throws -> JSONValue {
-        guard !body.isEmpty else {
-            throw AdminRequestError("expected a JSON object body with \(Self.list(allowed))")
-        }
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(body)
-        } catch {
-            throw AdminRequestError("malformed JSON: \(error.message)")
-        }
-        guard case .object(let members) = value else {
-            throw AdminRequestError("expected a JSON object, found \(value.kindDescription)")
-        }
-        for (key, _) in members where !allowed.contains(key) {
-            throw AdminRequestError("unknown field '\(key)' (expected \(Self.list(allowed)))")
-        }
-        return value
-    }
-
-    private static func integer(_ value: JSONValue, field: String) throws -> Int {
-        guard case .int(let number) = value else {
-            throw AdminRequestError("'\(field)' must be an integer, found \(value.kindDescription)")
-        }
-        return number
-    }
-
-    private static func list(_ names: [String]) -> String {
-        names.map { "'\($0)'" }.joined(separator: ", ")
-    }
+    // MARK: - Query parameters
 
     /// A query parameter, percent-decoded.
     private static func parameter(_ uri: URI, _ name: String) -> String? {

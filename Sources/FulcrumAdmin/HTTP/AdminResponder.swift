@@ -14,16 +14,23 @@ struct AdminResponder: HTTPResponder {
     static let maximumBodySize = 64 * 1024
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        let response = try await self.respondWithBody(to: request)
+        // HEAD gets what GET would get, status and headers (Content-Length of the body included), without the body
+        // (SPEC §8.5; RFC 9110 §9.3.2). That holds for errors too: the encoder refuses body bytes for a HEAD.
+        return request.method == .head ? response.createHeadResponse() : response
+    }
+
+    private func respondWithBody(to request: Request) async throws -> Response {
         guard let route = AdminRoute(path: request.uri.path) else {
             return AdminReply.error(.notFound, "no such endpoint: \(request.uri.path)")
         }
-        guard route.methods.contains(request.method) else {
+        guard let method = route.handlerMethod(for: request.method) else {
             var reply = AdminReply.error(
                 .methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(Self.allowText(route))")
             reply.headers[.allow] = Self.allowText(route)
             return reply
         }
-        if request.method != .get {
+        if method != .get {
             if let denied = await self.checkToken(request) { return denied }
         }
         let body: [UInt8]
@@ -33,7 +40,7 @@ struct AdminResponder: HTTPResponder {
             return AdminReply.error(.contentTooLarge, "request body larger than \(Self.maximumBodySize) bytes")
         }
         do {
-            return try await self.api.handle(route: route, method: request.method, query: request.uri, body: body)
+            return try await self.api.handle(route: route, method: method, query: request.uri, body: body)
         } catch let error as AdminError {
             return AdminReply.error(error)
         } catch let error as AdminRequestError {
@@ -42,7 +49,7 @@ struct AdminResponder: HTTPResponder {
     }
 
     private static func allowText(_ route: AdminRoute) -> String {
-        route.methods.map(\.rawValue).joined(separator: ", ")
+        route.allowedMethods.map(\.rawValue).joined(separator: ", ")
     }
 
     /// `nil` when the request may go on: no token is configured, or `Authorization: Bearer <token>` matches.

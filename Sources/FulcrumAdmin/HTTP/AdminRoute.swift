@@ -51,7 +51,8 @@ enum AdminRoute: Equatable {
         }
     }
 
-    /// The methods the route answers.
+    /// The methods the route has a handler for. `HEAD` is not among them: it is answered wherever `GET` is
+    /// (SPEC §8.5), see `allowedMethods`.
     var methods: [HTTPRequest.Method] {
         switch self {
         case .statusPage, .healthz, .metrics, .info, .services, .service, .route: return [.get]
@@ -59,5 +60,17 @@ enum AdminRoute: Equatable {
         case .backend: return [.get, .patch, .delete]
         case .reload: return [.post]
         }
+    }
+
+    /// Every method the route answers, as `Allow` lists them: `methods`, and `HEAD` after `GET`.
+    var allowedMethods: [HTTPRequest.Method] {
+        self.methods.flatMap { $0 == .get ? [.get, .head] : [$0] }
+    }
+
+    /// The handler that answers `method`: `HEAD` is answered by the `GET` handler (its body is then left out);
+    /// `nil` when the route does not answer `method` (405).
+    func handlerMethod(for method: HTTPRequest.Method) -> HTTPRequest.Method? {
+        let handler = method == .head ? .get : method
+        return self.methods.contains(handler) ? handler : nil
     }
 }

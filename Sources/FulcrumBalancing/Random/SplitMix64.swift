@@ -3,26 +3,38 @@
 ///
 /// The engine keeps one per thread to fill `PickContext.random`; balancers derive further values from that one number
 /// with it (power of two needs several draws per pick), so a pick needs no shared random state and tests can fix the
-/// whole sequence with one seed.
+/// whole sequence with one seed. The engine's own uses (its per-thread `nextRandom`, the source-counter digest) are
+/// this type too, so there is one copy of the constants.
+///
+/// Everything here is `@inlinable`: the engine calls it from another module on its hot path (a random pick per
+/// connection, a digest per accept under `max_connections_per_source`), and `@inlinable` puts the body in the
+/// module's interface, so those calls are inlined into a few multiplies and shifts, with no call and no allocation,
+/// whatever cross-module optimisation the build does.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// The golden-ratio increment of the reference implementation.
-    static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
 
-    public private(set) var state: UInt64
+    @usableFromInline
+    var current: UInt64
 
+    /// The state: the seed plus one `increment` per value drawn.
+    @inlinable
+    public var state: UInt64 { self.current }
+
+    @inlinable
     public init(seed: UInt64) {
-        self.state = seed
+        self.current = seed
     }
 
     /// The next value of the sequence (the reference `next()`).
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
-        self.state &+= SplitMix64.increment
-        return SplitMix64.mix(self.state)
+        self.current &+= SplitMix64.increment
+        return SplitMix64.mix(self.current)
     }
 
     /// The output function alone: a bijective mixer, also used to derive a value from a value.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func mix(_ value: UInt64) -> UInt64 {
         var mixed = value
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9

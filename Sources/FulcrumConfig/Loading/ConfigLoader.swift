@@ -4,21 +4,17 @@ import Yams
 /// with its position.
 ///
 /// ```swift
-/// let result = ConfigLoader(features: .all).load(path: "fulcrum.yaml")
+/// let result = ConfigLoader().load(path: "fulcrum.yaml")
 /// for diagnostic in result.errors + result.warnings { print(diagnostic) }  // "fulcrum.yaml:12:7: ..."
 /// ```
 public struct ConfigLoader: Sendable {
     /// Larger files are refused before parsing: a configuration is a few kilobytes, and this bounds memory.
     public static let maximumFileSize = 16 * 1024 * 1024
 
-    public let features: ConfigFeatures
     public let resolver: any HostResolver
 
-    /// - Parameters:
-    ///   - features: the data-plane features that are built; keys needing any other are refused as not supported.
-    ///   - resolver: resolves backend host names at load time.
-    public init(features: ConfigFeatures = .all, resolver: some HostResolver = SystemHostResolver()) {
-        self.features = features
+    /// - Parameter resolver: resolves backend host names at load time.
+    public init(resolver: some HostResolver = SystemHostResolver()) {
         self.resolver = resolver
     }
 
@@ -49,9 +45,7 @@ public struct ConfigLoader: Sendable {
             let diagnostic = YAMLErrorDescription.diagnostic(for: error, yaml: yaml, path: path)
             return ConfigLoadResult(configuration: nil, errors: [diagnostic], warnings: [])
         }
-        var validator = ConfigValidator(
-            features: self.features, resolver: self.resolver, configFolder: Self.folder(of: path)
-        )
+        var validator = ConfigValidator(resolver: self.resolver, configFolder: Self.folder(of: path))
         let configuration = validator.validate(document: document, sourcePath: path)
         let (errors, warnings) = validator.diagnostics.diagnostics(path: path)
         return ConfigLoadResult(configuration: errors.isEmpty ? configuration : nil, errors: errors, warnings: warnings)

@@ -8,7 +8,6 @@ import Yams
 /// `health_check:`) that position is the key's, so that a service without `backends` is reported on the line of
 /// `web:`; for a list item (a backend) it is where the item's mapping starts; for the document, where it starts.
 struct ConfigValidator {
-    let features: ConfigFeatures
     let resolver: any HostResolver
     /// The folder of the configuration file, for relative paths (`""` when the path has no folder part).
     let configFolder: String
@@ -28,8 +27,7 @@ struct ConfigValidator {
         var endpoint: IPEndpoint
     }
 
-    init(features: ConfigFeatures, resolver: any HostResolver, configFolder: String) {
-        self.features = features
+    init(resolver: any HostResolver, configFolder: String) {
         self.resolver = resolver
         self.configFolder = configFolder
     }

@@ -1,13 +1,14 @@
-/// Durations as written in the file: a whole number and a unit, `ms`, `s`, `m` or `h` (SPEC §2).
-enum DurationText {
+/// Durations as written in the file: a whole number and a unit, `ms`, `s`, `m` or `h` (SPEC §2). Public because the
+/// admin API reads its duration parameters (`?wait=2s`) with the same grammar.
+public enum DurationText {
     /// The units, smallest first, with their length in milliseconds.
     static let units: [(name: String, milliseconds: Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
 
     /// The longest duration accepted anywhere: a year. Longer values are surely typos, and the limit keeps every
     /// value far from overflow in the engine's arithmetic.
-    static let maximumMilliseconds: Int64 = 8760 * 3_600_000
+    public static let maximumMilliseconds: Int64 = 8760 * 3_600_000
 
-    enum Failure: Error, Equatable {
+    public enum Failure: Error, Equatable {
         /// Not `<digits><unit>`; the hint, if any, says how to write it.
         case malformed(hint: String?)
         /// Well formed but above `maximumMilliseconds`.
@@ -15,7 +16,7 @@ enum DurationText {
     }
 
     /// Parses `250ms`, `2s`, `5m`, `1h` into milliseconds.
-    static func parse(_ text: String) -> Result<Int64, Failure> {
+    public static func parse(_ text: String) -> Result<Int64, Failure> {
         let digits = text.prefix { $0.isASCII && $0.isNumber }
         let unitText = text[digits.endIndex...]
         guard !digits.isEmpty, let unit = self.units.first(where: { $0.name == unitText }) else {
@@ -29,7 +30,7 @@ enum DurationText {
     }
 
     /// The shortest exact spelling of a duration: `1500ms`, `2s`, `5m`, `1h`.
-    static func format(_ duration: Duration) -> String {
+    public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         if milliseconds == 0 { return "0s" }

@@ -74,8 +74,8 @@ extension ConfigValidator {
         return own + merged
     }
 
-    /// The entries of a section mapping: unknown keys are errors at the key (with a suggestion when one is close),
-    /// and keys whose feature is not built are errors at the key too. `node` must be a mapping.
+    /// The entries of a section mapping: unknown keys are errors at the key (with a suggestion when one is close).
+    /// `node` must be a mapping.
     mutating func sectionEntries(of node: Node, section: ConfigSection, context: String) -> SectionEntries {
         var entries = SectionEntries(mapping: node)
         let known = section.knownKeys
@@ -86,12 +86,6 @@ extension ConfigValidator {
                 // Compose files.
                 if section == .root, entry.key.hasPrefix("x-") { continue }
                 self.error(context, self.unknownKeyMessage(entry.key, known: known), at: entry.keyNode)
-                continue
-            }
-            if let feature = FeatureGate.requiredFeature(forKey: entry.key, in: section),
-                !self.features.contains(feature)
-            {
-                self.error(context, FeatureGate.keyNotSupported(entry.key), at: entry.keyNode)
                 continue
             }
             entries.add(entry)

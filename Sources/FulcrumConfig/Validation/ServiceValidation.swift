@@ -27,13 +27,7 @@ extension ConfigValidator {
         if let entry = entries["protocol"],
             let parsed = self.choice(entry, [("tcp", TransportProtocol.tcp), ("udp", .udp)], context: context)
         {
-            if let feature = FeatureGate.requiredFeature(for: parsed), !self.features.contains(feature) {
-                self.error(
-                    context, FeatureGate.valueNotSupported(key: "protocol", value: parsed.rawValue), at: entry.value
-                )
-            } else {
-                transport = parsed
-            }
+            transport = parsed
         }
 
         var listen: [IPEndpoint] = []
@@ -83,11 +77,6 @@ extension ConfigValidator {
                 self.error(
                     context, "proxy_protocol v1 is not available for udp services (use v2)", at: entry.value
                 )
-            } else if let feature = FeatureGate.requiredFeature(for: parsed), !self.features.contains(feature) {
-                self.error(
-                    context, FeatureGate.valueNotSupported(key: "proxy_protocol", value: parsed.rawValue),
-                    at: entry.value
-                )
             } else {
                 proxyProtocol = parsed
             }
@@ -96,10 +85,6 @@ extension ConfigValidator {
         if let entry = entries["accept_proxy_protocol"], let parsed = self.bool(entry, context: context) {
             if parsed, transport == .udp {
                 self.error(context, "accept_proxy_protocol is not supported on udp services", at: entry.keyNode)
-            } else if let feature = FeatureGate.requiredFeature(acceptProxyProtocol: parsed),
-                !self.features.contains(feature)
-            {
-                self.error(context, FeatureGate.keyNotSupported(entry.key), at: entry.keyNode)
             } else {
                 acceptProxyProtocol = parsed
             }
@@ -137,14 +122,7 @@ extension ConfigValidator {
                 ("maglev", .maglev(tableSize: BalanceAlgorithm.defaultMaglevTableSize)),
             ]
             if let parsed = self.choice(entry, options, context: context) {
-                if let feature = FeatureGate.requiredFeature(for: parsed), !self.features.contains(feature) {
-                    self.error(
-                        context, FeatureGate.valueNotSupported(key: "balance", value: parsed.name), at: entry.value
-                    )
-                    balanceKnown = false
-                } else {
-                    balance = parsed
-                }
+                balance = parsed
             } else {
                 balanceKnown = false
             }

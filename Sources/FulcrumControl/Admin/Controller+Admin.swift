@@ -64,7 +64,8 @@ extension Controller {
         self.updateHealthTargets()
         self.republish()
         self.logger.notice(
-            "admin: backend added", metadata: ["service": "\(name)", "backend": "\(address)", "weight": "\(weight)"])
+            "admin: backend added",
+            metadata: ["service": "\(name)", "backend": "\(address)", "weight": .stringConvertible(weight)])
         return Self.status(of: added)
     }
 
@@ -84,7 +85,7 @@ extension Controller {
             self.logger.notice(
                 "admin: backend changed",
                 metadata: [
-                    "service": "\(name)", "backend": "\(address)", "weight": "\(after.weight)",
+                    "service": "\(name)", "backend": "\(address)", "weight": .stringConvertible(after.weight),
                     "state": "\(after.adminState.rawValue)",
                 ])
         }

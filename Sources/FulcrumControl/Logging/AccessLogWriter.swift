@@ -1,16 +1,28 @@
 import FulcrumEngine
-import Logging
 
 /// Writes one access-log record per finished TCP connection / UDP session (SPEC §6), off the data path: the engine
 /// threads append to lock-free rings and this writer drains them every `interval` on the control plane.
+///
+/// Records do not go through swift-log: they are rendered by `AccessLogLine` with typed fields and handed to
+/// `output` in the process's log-line shape (logger `fulcrum.access`, level `info`). Whether they are written at all
+/// is the engine's `recordsAccess`, decided from that logger's level.
 public struct AccessLogWriter: Sendable {
-    private let engine: Engine
-    private let logger: Logger
+    /// The logger name access records carry; its level (info or lower) turns the access log on.
+    public static let label = "fulcrum.access"
 
-    /// - Parameter logger: the access log's logger (label `fulcrum.access` by convention); records go out at `info`.
-    public init(engine: Engine, logger: Logger) {
+    /// The most bytes handed to `output` at once: writes up to `PIPE_BUF` (4096 on Linux) to a pipe are atomic, so
+    /// a batch of records never interleaves with a log line another thread writes meanwhile.
+    static let batchLimit = 4096
+
+    private let engine: Engine
+    private let format: LogFormat
+    private let output: @Sendable (String) -> Void
+
+    /// - Parameter output: writes one or more lines, separated by line breaks, and ends them with one.
+    public init(engine: Engine, format: LogFormat, output: @escaping @Sendable (String) -> Void) {
         self.engine = engine
-        self.logger = logger
+        self.format = format
+        self.output = output
     }
 
     /// Drains until the task is cancelled, then once more so that nothing finished before cancellation is lost.
@@ -22,34 +34,19 @@ public struct AccessLogWriter: Sendable {
         self.flush()
     }
 
-    /// Writes every waiting record now.
+    /// Writes every waiting record now, a batch of lines per `output` call.
     public func flush() {
+        let time = Timestamp.now()
+        var batch = ""
         self.engine.drainAccessLog { record in
-            self.logger.info(
-                record.transport == .tcp ? "connection closed" : "session closed",
-                metadata: AccessLogWriter.metadata(record))
+            let line = AccessLogLine.render(record, format: self.format, time: time)
+            if !batch.isEmpty, batch.utf8.count + 1 + line.utf8.count > Self.batchLimit {
+                self.output(batch)
+                batch = ""
+            }
+            if !batch.isEmpty { batch += "\n" }
+            batch += line
         }
-    }
-
-    static func metadata(_ record: AccessRecord) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "service": "\(record.service)",
-            "protocol": "\(record.transport.rawValue)",
-            "client": "\(record.client)",
-            "bytes_in": "\(record.bytesIn)",
-            "bytes_out": "\(record.bytesOut)",
-            "duration_ms": "\(AccessLogWriter.milliseconds(record.durationNanoseconds))",
-            "end": "\(record.end)",
-            "start": "\(Timestamp.iso8601(nanoseconds: record.startedAtNanoseconds))",
-        ]
-        metadata["backend"] = record.backend.map { "\($0)" } ?? "-"
-        return metadata
-    }
-
-    /// Milliseconds with three decimals, e.g. `12.345`.
-    static func milliseconds(_ nanoseconds: UInt64) -> String {
-        let micros = nanoseconds / 1000
-        let fraction = String(micros % 1000)
-        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+        if !batch.isEmpty { self.output(batch) }
     }
 }

@@ -1,3 +1,4 @@
+import FulcrumBalancing
 import FulcrumNet
 import Synchronization
 
@@ -87,12 +88,9 @@ public final class SourceCounters: @unchecked Sendable {
     /// A 64-bit digest of the address, never 0 (0 marks a free slot). Distinct addresses of one family map to
     /// distinct digests for IPv4 (the mixing is a bijection); IPv6 collisions are astronomically unlikely.
     static func digest(_ address: IPAddress) -> UInt64 {
-        func mix(_ value: UInt64) -> UInt64 {
-            var z = value &+ 0x9E37_79B9_7F4A_7C15
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        // The first SplitMix64 value seeded with `value`: one increment, then the bijective mixer (inlined, see
+        // `SplitMix64`).
+        func mix(_ value: UInt64) -> UInt64 { SplitMix64.mix(value &+ SplitMix64.increment) }
         let value: UInt64
         switch address {
         case .v4(let v4): value = mix(UInt64(v4) | 1 << 40)

@@ -104,7 +104,8 @@ final class Worker {
     static let eventBatch = 256
     /// Monotonic time of the current loop iteration.
     var now: UInt64
-    var randomState: UInt64
+    /// This thread's random numbers for picks: per thread, so no shared state.
+    var random: SplitMix64
 
     /// UDP state of this thread (flow table, batch buffers); created with the first UDP listener.
     var datagrams: DatagramWorkerState?
@@ -133,7 +134,7 @@ final class Worker {
         self.wheel.reserve(self.connectionCapacity)
         self.buffer = .allocate(byteCount: Worker.bufferSize, alignment: 64)
         self.events = .allocate(capacity: Worker.eventBatch)
-        self.randomState = self.now ^ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+        self.random = SplitMix64(seed: self.now ^ UInt64(index) &* SplitMix64.increment)
         _ = fulcrum_epoll_ctl(
             epoll, FULCRUM_EPOLL_CTL_ADD, self.mailbox.wakeFD, FULCRUM_EPOLLIN, EventTag(.wake, index: 0).rawValue)
     }
@@ -222,13 +223,10 @@ final class Worker {
         }
     }
 
+    /// A value for `PickContext.random` (`SplitMix64.next()` is inlined here: see its note).
+    @inline(__always)
     func nextRandom() -> UInt64 {
-        // SplitMix64: per-thread, no shared state, good enough to spread random picks.
-        self.randomState &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.randomState
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        self.random.next()
     }
 
     // MARK: - Commands

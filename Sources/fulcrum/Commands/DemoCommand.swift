@@ -17,7 +17,7 @@ struct DemoCommand: AsyncParsableCommand {
     var port: UInt16 = 8080
 
     func run() async throws {
-        self.logging.bootstrap()
+        let logFormat = self.logging.bootstrap()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let backends = try await DemoBackends.startTCP(count: 3, group: group)
         let datagramBackends = try await DemoBackends.startUDP(count: 2, group: group)
@@ -33,7 +33,8 @@ struct DemoCommand: AsyncParsableCommand {
             datagramPort: datagramPort, datagramBackends: datagramBackends.map(\.endpoint))
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        let server = FulcrumServer(configPath: configPath, threads: nil, logger: Logger(label: "fulcrum"))
+        let server = FulcrumServer(
+            configPath: configPath, threads: nil, logger: Logger(label: "fulcrum"), logFormat: logFormat)
         let code = await server.run { started in
             let adminURL = started.admin.map { "http://\($0)/" } ?? "(none)"
             let list = backends.map { "\($0.name) \($0.endpoint)" }.joined(separator: ", ")

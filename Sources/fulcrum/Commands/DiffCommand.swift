@@ -16,7 +16,7 @@ struct DiffCommand: ParsableCommand {
     var new: String
 
     func run() throws {
-        let loader = ConfigLoader(features: SupportedFeatures.current)
+        let loader = ConfigLoader()
         let before = loader.load(path: self.old)
         let after = loader.load(path: self.new)
         let errors = before.errors + after.errors

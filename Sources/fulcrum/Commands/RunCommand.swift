@@ -22,8 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        self.logging.bootstrap()
-        let server = FulcrumServer(configPath: self.config, threads: self.threads, logger: Logger(label: "fulcrum"))
+        let logFormat = self.logging.bootstrap()
+        let server = FulcrumServer(
+            configPath: self.config, threads: self.threads, logger: Logger(label: "fulcrum"), logFormat: logFormat)
         let code = await server.run()
         if code != 0 { throw ExitCode(code) }
     }

@@ -11,7 +11,7 @@ struct ValidateCommand: ParsableCommand {
     var config: String = "./fulcrum.yaml"
 
     func run() throws {
-        let result = ConfigLoader(features: SupportedFeatures.current).load(path: self.config)
+        let result = ConfigLoader().load(path: self.config)
         for diagnostic in result.warnings { StandardError.print(diagnostic.description) }
         guard result.errors.isEmpty else {
             for diagnostic in result.errors { StandardError.print(diagnostic.description) }

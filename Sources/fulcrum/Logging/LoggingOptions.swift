@@ -1,4 +1,5 @@
 import ArgumentParser
+import FulcrumControl
 import Glibc
 import Logging
 
@@ -13,10 +14,12 @@ struct LoggingOptions: ParsableArguments {
     @Option(help: "text or json (default: text on a terminal, json otherwise).")
     var logFormat: LogFormat?
 
-    /// Installs Fulcrum's log handler for the whole process. Call once, before anything logs.
-    func bootstrap() {
+    /// Installs Fulcrum's log handler for the whole process. Call once, before anything logs. Returns the format
+    /// chosen, which the access log (written apart from swift-log) follows too.
+    func bootstrap() -> LogFormat {
         let format = self.logFormat ?? (isatty(STDOUT_FILENO) == 1 ? .text : .json)
         let level = self.logLevel
         LoggingSystem.bootstrap { label in FulcrumLogHandler(label: label, format: format, level: level) }
+        return format
     }
 }

@@ -18,6 +18,8 @@ struct FulcrumServer {
     let configPath: String
     let threads: Int?
     let logger: Logger
+    /// The format of every log line; the access log, written apart from swift-log, follows it too.
+    let logFormat: LogFormat
 
     /// What a started server listens on (the demo prints it).
     struct Started: Sendable {
@@ -32,7 +34,7 @@ struct FulcrumServer {
         // Trap signals before anything else: a SIGTERM that arrives once "fulcrum started" is out must be a graceful
         // shutdown, never the default action.
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigterm, .sigint)
-        let loader = ConfigLoader(features: SupportedFeatures.current)
+        let loader = ConfigLoader()
         let loaded = loader.load(path: self.configPath)
         for warning in loaded.warnings { StandardError.print(warning.description) }
         guard let configuration = loaded.configuration, loaded.errors.isEmpty else {
@@ -79,14 +81,14 @@ struct FulcrumServer {
             }
         }
 
-        let accessLog = AccessLogWriter(engine: engine, logger: Logger(label: "fulcrum.access"))
+        let accessLog = AccessLogWriter(engine: engine, format: self.logFormat) { StandardOutput.print($0) }
         let accessTask = Task { await accessLog.run() }
         let listeners = engine.boundListeners
         self.logger.notice(
             "fulcrum started",
             metadata: [
                 "version": "\(FulcrumVersion.current)", "config": "\(self.configPath)",
-                "engine_threads": "\(engine.threadCount)",
+                "engine_threads": .stringConvertible(engine.threadCount),
                 "listeners": "\(listeners.values.map(\.description).sorted().joined(separator: ","))",
                 "admin": "\(admin.map { "http://\($0.address)/" } ?? "none")",
             ])

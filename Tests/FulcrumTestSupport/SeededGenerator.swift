@@ -1,12 +1,14 @@
 /// SplitMix64: a seeded generator, so randomized tests draw the same cases on every run and a failure reproduces.
-struct SeededGenerator: RandomNumberGenerator {
+/// (The same algorithm as FulcrumBalancing's `SplitMix64`; a copy here keeps the tests of the modules below
+/// FulcrumBalancing, FulcrumNet and FulcrumProxyProtocol, free of it.)
+public struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         self.state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         self.state &+= 0x9E37_79B9_7F4A_7C15
         var mixed = self.state
         mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
