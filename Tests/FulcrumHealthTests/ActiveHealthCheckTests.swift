@@ -1,3 +1,4 @@
+import FulcrumTestSupport
 import Testing
 
 @testable import FulcrumHealth
@@ -6,7 +7,7 @@ import Testing
     typealias Check = ActiveHealthCheck<MockClock>
 
     let clock = MockClock()
-    var random = SplitMix64(seed: 7)
+    var random = SeededGenerator(seed: 7)
 
     func makeCheck(rise: Int = 2, fall: Int = 3, interval: Duration = .seconds(2)) -> Check {
         Check(rise: rise, fall: fall, interval: interval, jitter: .none)

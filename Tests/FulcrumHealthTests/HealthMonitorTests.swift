@@ -1,4 +1,5 @@
 import FulcrumNet
+import FulcrumTestSupport
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -35,7 +36,7 @@ import Testing
             self.logs = logs
             self.monitor = HealthMonitor(
                 group: self.loop, logger: logger, jitter: jitter, passivePolicy: passivePolicy,
-                random: SplitMix64(seed: 11), probe: self.probe.probe, onChange: { changes.record($0) })
+                random: SeededGenerator(seed: 11), probe: self.probe.probe, onChange: { changes.record($0) })
         }
 
         /// The loop's time since its origin.

@@ -1,10 +1,11 @@
+import FulcrumTestSupport
 import Testing
 
 @testable import FulcrumHealth
 
 @Suite struct JitterTests {
     @Test func drawsStayWithinTenPercent() {
-        var random = SplitMix64(seed: 42)
+        var random = SeededGenerator(seed: 42)
         let interval = Duration.seconds(2)
         var draws: Set<Duration> = []
         for _ in 0..<2000 {
@@ -19,13 +20,13 @@ import Testing
     }
 
     @Test func noJitterKeepsTheInterval() {
-        var random = SplitMix64(seed: 1)
+        var random = SeededGenerator(seed: 1)
         #expect(Jitter.none.apply(to: .milliseconds(200), using: &random) == .milliseconds(200))
         #expect(Jitter.standard.apply(to: .nanoseconds(5), using: &random) == .nanoseconds(5))
     }
 
     @Test func schedulerAppliesJitterToEveryInterval() {
-        var random = SplitMix64(seed: 3)
+        var random = SeededGenerator(seed: 3)
         let clock = MockClock()
         var scheduler = ProbeScheduler<MockClock>(interval: .seconds(1), jitter: .standard)
         _ = scheduler.start(now: clock.now)

@@ -1,7 +1,7 @@
 /// SplitMix64: a seeded generator, so randomized tests draw the same cases on every run and a failure reproduces.
 /// (The same algorithm as FulcrumBalancing's `SplitMix64`; a copy here keeps the tests of the modules below
 /// FulcrumBalancing, FulcrumNet and FulcrumProxyProtocol, free of it.)
-public struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) {
