@@ -46,13 +46,15 @@ struct UDPRelayTests {
     @Test("a session ends after idle_timeout without a datagram, and the gauge falls back")
     func idleExpiry() throws {
         let backend = try UDPEchoServer(name: "a")
+        // Long enough that the session is still open when the gauge is read right after the reply, however loaded
+        // the machine.
         let harness = try EngineHarness(
-            backends: [backend.endpoint], settings: ServiceSettings(transport: .udp, idleTimeout: .milliseconds(300)))
+            backends: [backend.endpoint], settings: ServiceSettings(transport: .udp, idleTimeout: .seconds(2)))
         let client = try UDPTestSocket()
         try client.send("x", to: harness.listener)
         _ = try client.receive()
         #expect(harness.service.stats.udpSessionsActive == 1)
-        #expect(eventually(timeout: .seconds(3)) { harness.service.stats.udpSessionsActive == 0 })
+        #expect(eventually(timeout: .seconds(10)) { harness.service.stats.udpSessionsActive == 0 })
         let record = harness.records().first
         #expect(record?.end == .idleTimeout)
         #expect(record?.transport == .udp)
@@ -82,22 +84,28 @@ struct UDPRelayTests {
         #expect(try clients[0].receiveText() == "a:again")
     }
 
-    @Test("a bounded burst from several clients is answered (at least 95 %)")
+    @Test("bursts from several clients are answered (at least 95 %)")
     func burst() throws {
         let first = try UDPEchoServer(name: "1")
         let second = try UDPEchoServer(name: "2")
         let harness = try EngineHarness(backends: [first.endpoint, second.endpoint], settings: Self.udp)
-        let clients = try (0..<8).map { _ in try UDPTestSocket(timeout: .milliseconds(500)) }
-        let perClient = 250
-        for round in 0..<perClient {
-            for client in clients { try client.send("r\(round)", to: harness.listener) }
-            if round % 25 == 0 { Thread.sleep(forTimeInterval: 0.002) }
-        }
+        let clients = try (0..<8).map { _ in try UDPTestSocket(timeout: .seconds(5)) }
+        // Rounds of 80 datagrams in flight (10 per client), each answered before the next: a burst the engine reads
+        // and writes in batches, yet far below what socket buffers hold, so a loaded machine delays replies
+        // instead of dropping them.
+        let rounds = 25
+        let perRound = 10
         var answered = 0
-        for client in clients {
-            while (try? client.receive()) != nil { answered += 1 }
+        for round in 0..<rounds {
+            for index in 0..<perRound {
+                for client in clients { try client.send("r\(round)-\(index)", to: harness.listener) }
+            }
+            for client in clients {
+                for _ in 0..<perRound where (try? client.receive()) != nil { answered += 1 }
+            }
         }
-        #expect(Double(answered) >= 0.95 * Double(perClient * clients.count), "answered \(answered)")
+        let sent = rounds * perRound * clients.count
+        #expect(Double(answered) >= 0.95 * Double(sent), "answered \(answered) of \(sent)")
     }
 
     @Test("PROXY v2 over UDP: every datagram starts with a DGRAM header carrying client and listener")
@@ -160,9 +168,8 @@ struct UDPRelayTests {
 
     @Test("a backend port that answers with ICMP unreachable counts as a failure")
     func unreachableBackend() throws {
-        let closed = try UDPTestSocket()
-        let endpoint = closed.local
-        _ = consume closed
+        // A port nothing binds meanwhile (not an ephemeral one a closed socket gives back to the kernel).
+        let endpoint = IPEndpoint(address: .v4(0x7F00_0001), port: freeLoopbackPort())
         let harness = try EngineHarness(backends: [endpoint], settings: Self.udp)
         let client = try UDPTestSocket(timeout: .milliseconds(200))
         for _ in 0..<5 {

@@ -56,7 +56,7 @@ import Testing
             }
         }
         // Closes complete asynchronously on the loop; the servers' ends close when they see the reset.
-        let settled = await eventually(timeout: .seconds(5)) {
+        let settled = await eventually(timeout: .seconds(10)) {
             ((try? self.openFileDescriptors()) ?? .max) <= before + 30
         }
         let after = try self.openFileDescriptors()

@@ -111,7 +111,7 @@ struct AdminAPITests {
         #expect(deleted.object?["state"] as? String == "draining")
         #expect(deleted.object?["address"] as? String == second.endpoint.description)
         // No connection is open on it, so it leaves the list at once (at the next housekeeping pass).
-        #expect(eventually(timeout: .seconds(5)) { (try? admin.backends(of: "web").count) == 1 })
+        #expect(eventually(timeout: .seconds(10)) { (try? admin.backends(of: "web").count) == 1 })
         for _ in 0..<4 { #expect(try askBackendName(listener) == "1") }
         #expect(try admin.delete(path).status == 404)
         #expect(fixture.stop() == 0)

@@ -70,7 +70,7 @@ struct AdminMetricsTests {
             client.close()
         }
         var after = try Exposition.scrape(admin)
-        _ = eventually(timeout: .seconds(5)) {
+        _ = eventually(timeout: .seconds(10)) {
             after = (try? Exposition.scrape(admin)) ?? after
             return after.sum("fulcrum_active_connections", ["service": "web"]) == 0
                 && after.sum("fulcrum_bytes_total", ["service": "web", "direction": "tx"]) == 10_000
@@ -100,7 +100,7 @@ struct AdminMetricsTests {
         // A deleted backend's series disappear once it is gone; an added one's appear.
         #expect(try admin.delete("/api/v1/services/web/backends/\(web[1])").status == 202)
         #expect(try admin.post("/api/v1/services/web/backends", #"{"address": "127.0.0.1:9"}"#).status == 201)
-        #expect(eventually(timeout: .seconds(5)) {
+        #expect(eventually(timeout: .seconds(10)) {
             ((try? Exposition.scrape(admin))?.samples.contains {
                 $0.labels["service"] == "web" && $0.labels["backend"] == web[1]
             }) == false

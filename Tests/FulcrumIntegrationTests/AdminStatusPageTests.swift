@@ -35,7 +35,7 @@ struct AdminStatusPageTests {
         let backends = try [LoopbackServer(), LoopbackServer()]
         let dead = IPEndpoint(address: AdminFixture.localhost, port: freeLoopbackPort())
         let webPort = freeLoopbackPort()
-        let checks = "    health_check:\n      interval: 300ms\n      timeout: 200ms\n      rise: 1\n      fall: 1\n"
+        let checks = "    health_check:\n      interval: 300ms\n      timeout: 2s\n      rise: 1\n      fall: 1\n"
         let services = AdminFixture.service(
             "web", port: webPort, backends: backends.map(\.endpoint) + [dead], extra: checks)
             + AdminFixture.service(

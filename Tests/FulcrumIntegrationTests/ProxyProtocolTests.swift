@@ -11,7 +11,8 @@ struct ProxyProtocolTests {
 
     /// Starts Fulcrum with one TCP service; returns the process and its listener.
     static func start(
-        _ folder: TemporaryFolder, listen: IPAddress = localhost, backend: IPEndpoint, settings: String
+        _ folder: TemporaryFolder, listen: IPAddress = localhost, backend: IPEndpoint, settings: String,
+        logLevel: String = "info"
     ) throws -> (FulcrumProcess, IPEndpoint) {
         let port = freeLoopbackPort(address: listen)
         let listener = IPEndpoint(address: listen, port: port)
@@ -25,7 +26,7 @@ struct ProxyProtocolTests {
                   - address: "\(backend)"
             """
         let path = try folder.write("pp.yaml", yaml)
-        let fulcrum = try FulcrumProcess(["run", "--config", path, "--log-format", "json"])
+        let fulcrum = try FulcrumProcess(["run", "--config", path, "--log-format", "json", "--log-level", logLevel])
         #expect(fulcrum.waitUntilStarted())
         return (fulcrum, listener)
     }
@@ -77,7 +78,8 @@ struct ProxyProtocolTests {
         let backend = try RecordingServer(firstBytes: 200)
         let folder = try TemporaryFolder()
         let (fulcrum, listener) = try Self.start(
-            folder, backend: backend.endpoint, settings: "    accept_proxy_protocol: true\n    proxy_protocol: v1")
+            folder, backend: backend.endpoint, settings: "    accept_proxy_protocol: true\n    proxy_protocol: v1",
+            logLevel: "debug")
         // v1, one byte at a time, with payload right behind the header.
         let v1 = try TestSocket.connect(to: listener)
         for byte in Array("PROXY TCP4 203.0.113.7 198.51.100.1 4242 443\r\nping".utf8) {
@@ -91,7 +93,8 @@ struct ProxyProtocolTests {
         header += [0x20, 0x01, 0x0D, 0xB8] + [UInt8](repeating: 0, count: 11) + [1]
         header += [0x13, 0x88, 0x01, 0xBB]
         try v2.send(Array(header[..<10]))
-        Thread.sleep(forTimeInterval: 0.05)
+        // The split is certain: the second piece goes only once Fulcrum has looked at the first alone.
+        #expect(fulcrum.waitForOutput(#""bytes":"10""#), "Fulcrum never saw the first piece alone")
         try v2.send(Array(header[10...]) + Array("pong".utf8))
         #expect(try v2.receive(exactly: 4) == Array("pong".utf8))
         let seen = backend.connections.map { String(decoding: $0, as: UTF8.self) }

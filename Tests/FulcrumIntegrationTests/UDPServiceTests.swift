@@ -21,7 +21,7 @@ struct UDPServiceTests {
               dns:
                 protocol: udp
                 listen: "\(listener)"
-                idle_timeout: 500ms
+                idle_timeout: 3s
                 backends:
                   - address: "\(first.endpoint)"
                   - address: "\(second.endpoint)"
@@ -43,7 +43,7 @@ struct UDPServiceTests {
         }
         #expect(seen == ["1", "2"])
         // Sessions end after idle_timeout: one record each, transport udp, with bytes both ways.
-        #expect(eventually(timeout: .seconds(5)) { fulcrum.accessRecords(ending: "idle_timeout").count == 4 })
+        #expect(eventually(timeout: .seconds(10)) { fulcrum.accessRecords(ending: "idle_timeout").count == 4 })
         let record = fulcrum.accessRecords(ending: "idle_timeout").first
         #expect(record?["protocol"] as? String == "udp")
         #expect(record?["bytes_in"] as? Int == 10)
@@ -56,9 +56,8 @@ struct UDPServiceTests {
     func healthChecks() throws {
         let good = try UDPEchoServer(name: "good")
         let wrong = try UDPEchoServer(name: "wrong")
-        let closed = try UDPTestSocket()
-        let closedEndpoint = closed.local
-        _ = consume closed
+        // A port nothing binds meanwhile (not an ephemeral one a closed socket gives back to the kernel).
+        let closedEndpoint = IPEndpoint(address: Self.localhost, port: freeLoopbackPort())
         let folder = try TemporaryFolder()
         let listener = IPEndpoint(address: Self.localhost, port: freeLoopbackPort())
         let path = try folder.write("udp.yaml", """
@@ -69,7 +68,7 @@ struct UDPServiceTests {
                 listen: "\(listener)"
                 health_check:
                   interval: 200ms
-                  timeout: 150ms
+                  timeout: 2s
                   rise: 2
                   fall: 2
                   send: "ping"
@@ -82,7 +81,7 @@ struct UDPServiceTests {
         let fulcrum = try FulcrumProcess(["run", "--config", path, "--log-format", "json"])
         #expect(fulcrum.waitUntilStarted())
         #expect(fulcrum.waitForOutput("\"backend\":\"\(wrong.endpoint)\"", timeout: .seconds(5)))
-        #expect(eventually(timeout: .seconds(5)) {
+        #expect(eventually(timeout: .seconds(10)) {
             let lines = fulcrum.stdout.split(separator: "\n").filter { $0.contains("backend health changed") }
             return lines.contains { $0.contains("\(wrong.endpoint)") && $0.contains("\"health\":\"down\"") }
                 && lines.contains { $0.contains("\(closedEndpoint)") && $0.contains("\"health\":\"down\"") }

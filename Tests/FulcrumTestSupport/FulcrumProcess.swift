@@ -12,6 +12,8 @@ public final class FulcrumProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var stdoutData = Data()
     private var stderrData = Data()
+    /// Both output pipes reached end of file: the process and every child holding them have exited.
+    private var closedPipes = 0
 
     /// The built `fulcrum` binary: next to the test bundle in the build folder.
     public static var executable: URL {
@@ -38,11 +40,19 @@ public final class FulcrumProcess: @unchecked Sendable {
         self.process.standardInput = FileHandle.nullDevice
         out.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            self?.lock.withLock { self?.stdoutData.append(data) }
+            if data.isEmpty { handle.readabilityHandler = nil }
+            self?.lock.withLock {
+                self?.stdoutData.append(data)
+                if data.isEmpty { self?.closedPipes += 1 }
+            }
         }
         err.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            self?.lock.withLock { self?.stderrData.append(data) }
+            if data.isEmpty { handle.readabilityHandler = nil }
+            self?.lock.withLock {
+                self?.stderrData.append(data)
+                if data.isEmpty { self?.closedPipes += 1 }
+            }
         }
         try self.process.run()
     }
@@ -58,6 +68,12 @@ public final class FulcrumProcess: @unchecked Sendable {
     public var stdout: String { self.lock.withLock { String(decoding: self.stdoutData, as: UTF8.self) } }
     public var stderr: String { self.lock.withLock { String(decoding: self.stderrData, as: UTF8.self) } }
     public var isRunning: Bool { self.process.isRunning }
+
+    /// Waits until both output pipes have reached end of file (after the process exited): all its output is in.
+    @discardableResult
+    public func waitForOutputEnd(timeout: Duration = .seconds(20)) -> Bool {
+        eventually(timeout: timeout) { self.lock.withLock { self.closedPipes == 2 } }
+    }
 
     /// Waits until standard output contains `text`; `false` if it did not within `timeout` or the process exited.
     public func waitForOutput(_ text: String, timeout: Duration = .seconds(20)) -> Bool {
@@ -87,8 +103,8 @@ public final class FulcrumProcess: @unchecked Sendable {
         guard let status = child.waitForExit(timeout: timeout) else {
             throw TimeoutError(timeout: timeout)
         }
-        // Let the pipe handlers collect the last bytes.
-        _ = eventually(timeout: .milliseconds(500)) { false }
+        // Every byte it wrote is in once both pipes have reached end of file.
+        _ = child.waitForOutputEnd()
         return (status, child.stdout, child.stderr)
     }
 }

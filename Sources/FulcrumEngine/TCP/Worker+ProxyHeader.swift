@@ -2,6 +2,7 @@ import CFulcrumSys
 import FulcrumNet
 import FulcrumProxyProtocol
 import Glibc
+import Logging
 
 extension Worker {
     /// Longest header a client may send (a v2 header with the parser's largest TLV block).
@@ -34,6 +35,9 @@ extension Worker {
                 self.finish(slot: slot, reason: .rejected(.proxyProtocol))
             } else {
                 connection.pointee.upstream.sourceReadable = false
+                self.logger.debug(
+                    "PROXY header incomplete, waiting for more",
+                    metadata: ["client": "\(connection.pointee.client)", "bytes": "\(peeked)"])
             }
         case .invalid:
             self.finish(slot: slot, reason: .rejected(.proxyProtocol))
