@@ -95,11 +95,12 @@ import Testing
         let harness = Harness()
         let spec = HealthCheckSpec(interval: .milliseconds(200), timeout: .milliseconds(500), rise: 2, fall: 2)
         harness.monitor.setTargets([self.target(spec)])
-        #expect(harness.health(self.key) == .unchecked)
 
-        // The first check runs at once (SPEC §7) and one pass makes an unchecked backend up.
+        // The first check runs at once (SPEC §7; handed to the loop, which may run it before the next line) and one
+        // pass makes the unchecked backend up.
         await harness.settle()
         #expect(harness.health(self.key) == .up)
+        #expect(harness.changes.all.first?.from == .unchecked)
         #expect(harness.probe.starts(of: self.backend) == [.zero])
 
         // Refused from 300 ms on: the probes at 400 and 600 ms fail, and the second failure in a row (fall 2) marks
