@@ -117,4 +117,30 @@ struct DNSQueryEncodingTests {
         #expect(DNSTCPFraming.firstMessage(in: [0xFF, 0xFF] + [UInt8](repeating: 0, count: 65534)) == nil)
         #expect(DNSTCPFraming.firstMessage(in: [0xFF, 0xFF] + [UInt8](repeating: 0, count: 65535)) == 2..<65537)
     }
+
+    /// Queries captured from `dig @127.0.0.1 -p PORT NAME TYPE +noadflag +nocookie +bufsize=1232` (DiG 9.18.49,
+    /// Debian 12) by a UDP socket standing in for the server; our encoding of the same question with dig's ID must be
+    /// byte for byte the same.
+    @Test(
+        "The same bytes as dig sends",
+        arguments: [
+            (
+                "db.internal", DNSRecordType.a,
+                "1e6e0100000100000000000102646208696e7465726e616c000001000100002904d0000000000000"
+            ),
+            (
+                "db.internal", .aaaa,
+                "7bbe0100000100000000000102646208696e7465726e616c00001c000100002904d0000000000000"
+            ),
+            (
+                "_pg._tcp.db.internal", .srv,
+                "70d101000001000000000001035f7067045f74637002646208696e7465726e616c000021000100002904d0000000000000"
+            ),
+        ]
+    )
+    func sameAsDig(name text: String, type: DNSRecordType, captured: String) throws {
+        let bytes = hex(captured)
+        let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        #expect(DNSQuery(id: id, name: try DNSName(text), type: type).encoded() == bytes)
+    }
 }
