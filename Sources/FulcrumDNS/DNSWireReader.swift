@@ -15,12 +15,6 @@ struct DNSWireReader {
 
     var remaining: Int { self.message.count - self.offset }
 
-    mutating func readUInt8() throws(DNSMessageError) -> UInt8 {
-        guard self.remaining >= 1 else { throw .unexpectedEnd }
-        defer { self.offset += 1 }
-        return self.message[self.offset]
-    }
-
     mutating func readUInt16() throws(DNSMessageError) -> UInt16 {
         guard self.remaining >= 2 else { throw .unexpectedEnd }
         defer { self.offset += 2 }
