@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module borders follow what each module may touch (README.md, "Layout", says what each one is for):
 //   FulcrumNet, FulcrumBalancing, FulcrumProxyProtocol  pure: stdlib + Synchronization only, no I/O, no Foundation
+//   FulcrumDNS                                          pure: DNS messages and resolv.conf text (FulcrumNet + stdlib)
 //   FulcrumConfig                                       file format -> validated model (Yams, Foundation), no I/O beyond reading the file
 //   FulcrumEngine                                       the Linux data plane (epoll, splice); takes plain settings, never the config
 //   FulcrumHealth                                       health state machines (pure, clock-generic) and probers (SwiftNIO)
@@ -43,6 +44,7 @@ let package = Package(
         .target(name: "FulcrumNet", swiftSettings: swiftSettings),
         .target(name: "FulcrumBalancing", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
         .target(name: "FulcrumProxyProtocol", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
+        .target(name: "FulcrumDNS", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
         .target(
             name: "FulcrumConfig",
             dependencies: ["FulcrumNet", "FulcrumBalancing", .product(name: "Yams", package: "Yams")],
@@ -119,6 +121,7 @@ let package = Package(
             dependencies: ["FulcrumProxyProtocol", "FulcrumTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FulcrumDNSTests", dependencies: ["FulcrumDNS"], swiftSettings: swiftSettings),
         .testTarget(name: "FulcrumConfigTests", dependencies: ["FulcrumConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FulcrumHealthTests",
