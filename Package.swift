@@ -7,6 +7,8 @@ import PackageDescription
 //   FulcrumConfig                                       file format -> validated model (Yams, Foundation), no I/O beyond reading the file
 //   FulcrumEngine                                       the Linux data plane (epoll, splice); takes plain settings, never the config
 //   FulcrumHealth                                       health state machines (pure, clock-generic) and probers (SwiftNIO)
+//   FulcrumDiscovery                                    registry clients (etcd via async-http-client, DNS via FulcrumDNS
+//                                                       over SwiftNIO) and the pure rules for what their answers do
 //   FulcrumControl                                      orchestration: config -> routing snapshots, reload, drain, stats
 //   FulcrumAdmin                                        admin HTTP server (Hummingbird), metrics exposition, status page
 //   fulcrum                                             the executable: CLI, logging/metrics bootstrap, signals
@@ -35,6 +37,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The few Linux calls Swift's Glibc module does not expose (splice, accept4, pipe2, epoll_event access,
@@ -54,6 +57,17 @@ let package = Package(
             name: "FulcrumEngine",
             dependencies: [
                 "CFulcrumSys", "FulcrumNet", "FulcrumBalancing", "FulcrumProxyProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FulcrumDiscovery",
+            dependencies: [
+                "FulcrumNet", "FulcrumDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -122,6 +136,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FulcrumDNSTests", dependencies: ["FulcrumDNS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FulcrumDiscoveryTests",
+            dependencies: [
+                "FulcrumDiscovery", "FulcrumDNS", "FulcrumNet", "FulcrumTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "FulcrumConfigTests", dependencies: ["FulcrumConfig"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FulcrumHealthTests",
