@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "FulcrumControl",
             dependencies: [
-                "FulcrumNet", "FulcrumBalancing", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth",
+                "FulcrumNet", "FulcrumBalancing", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "FulcrumAdmin",
             dependencies: [
-                "FulcrumNet", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth", "FulcrumControl",
+                "FulcrumNet", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth", "FulcrumControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -108,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "fulcrum",
             dependencies: [
-                "FulcrumNet", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth", "FulcrumControl", "FulcrumAdmin",
+                "FulcrumNet", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth", "FulcrumControl", "FulcrumAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

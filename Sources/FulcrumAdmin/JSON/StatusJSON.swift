@@ -40,7 +40,7 @@ enum StatusJSON {
         ]
         if let maxConnections = backend.maxConnections { members.append(("max_connections", .int(maxConnections))) }
         if backend.endpoint != backend.address { members.append(("resolved", .string(backend.endpoint))) }
-        members.append(("origin", .string(backend.fromFile ? "config" : "api")))
+        members.append(("origin", .string(backend.origin.rawValue)))
         if backend.removing { members.append(("removing", .bool(true))) }
         return .object(members)
     }

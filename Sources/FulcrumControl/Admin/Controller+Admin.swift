@@ -60,7 +60,7 @@ extension Controller {
             throw AdminError(.conflict, "service '\(name)' already has a backend '\(address)'")
         }
         let added = self.services[serviceIndex].addBackend(
-            address: address, endpoint: endpoint, weight: weight, maxConnections: nil, fromFile: false)
+            address: address, endpoint: endpoint, weight: weight, maxConnections: nil, origin: .api)
         self.updateHealthTargets()
         self.republish()
         self.logger.notice(
@@ -207,7 +207,7 @@ extension Controller {
             state: backend.adminState,
             health: backend.health,
             removing: backend.removing,
-            fromFile: backend.fromFile,
+            origin: backend.origin,
             activeConnections: backend.stats.activeConnections,
             totalConnections: backend.stats.totalConnections,
             bytesIn: backend.stats.bytesIn,
