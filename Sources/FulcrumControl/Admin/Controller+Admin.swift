@@ -195,7 +195,8 @@ extension Controller {
             connectDuration: ConnectDurationSnapshot(
                 bounds: DurationHistogram.bounds, cumulativeCounts: histogram.cumulative,
                 sumSeconds: histogram.sumSeconds),
-            backends: service.backends.map { Self.status(of: $0) }
+            backends: service.backends.map { Self.status(of: $0) },
+            discovery: self.discoveryStatus(of: service.name)
         )
     }
 
