@@ -15,10 +15,10 @@ import Testing
         coalescingWindow: .milliseconds(100)
     )
 
-    static func source(_ gateway: ScriptedEtcdGateway) -> EtcdDiscoverySource {
+    static func source(_ gateway: ScriptedEtcdGateway, timing: EtcdTiming = Self.timing) -> EtcdDiscoverySource {
         EtcdDiscoverySource(
             settings: EtcdDiscoverySettings(endpoints: [gateway.url], prefix: "/f/"),
-            timing: Self.timing,
+            timing: timing,
             backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100)),
             random: SeededGenerator(seed: 3)
         )
@@ -110,12 +110,7 @@ import Testing
         var timing = Self.timing
         timing.request = .milliseconds(200)
         let recorder = DiscoveryRecorder()
-        recorder.run(
-            EtcdDiscoverySource(
-                settings: EtcdDiscoverySettings(endpoints: [gateway.url], prefix: "/f/"),
-                timing: timing
-            )
-        )
+        recorder.run(Self.source(gateway, timing: timing))
         #expect(await eventually { gateway.requests.contains { $0.path == "/v3/watch" } })
         // What is tested here is that nothing happens: a watch with no events for many request timeouts stays
         // open. The time that passes is the subject of the test, not a stand-in for an event.
@@ -130,12 +125,7 @@ import Testing
         let recorder = DiscoveryRecorder()
         var timing = Self.timing
         timing.request = .seconds(120)
-        recorder.run(
-            EtcdDiscoverySource(
-                settings: EtcdDiscoverySettings(endpoints: [gateway.url], prefix: "/f/"),
-                timing: timing
-            )
-        )
+        recorder.run(Self.source(gateway, timing: timing))
         #expect(await eventually { !gateway.requests.isEmpty })
         let ended = await recorder.cancel()
         print("cancel -> run returned, a range in flight: \(String(describing: ended))")
@@ -150,13 +140,7 @@ import Testing
         var timing = Self.timing
         timing.request = .milliseconds(500)
         let recorder = DiscoveryRecorder()
-        recorder.run(
-            EtcdDiscoverySource(
-                settings: EtcdDiscoverySettings(endpoints: [gateway.url], prefix: "/f/"),
-                timing: timing,
-                backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100))
-            )
-        )
+        recorder.run(Self.source(gateway, timing: timing))
         #expect(await eventually { recorder.latest != nil })
         #expect(recorder.failures == ["etcd \(gateway.url): range: timed out after 500 ms"])
         #expect(await recorder.cancel() != nil)
