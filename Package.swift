@@ -3,6 +3,7 @@ import PackageDescription
 
 // Module borders follow what each module may touch (README.md, "Layout", says what each one is for):
 //   FulcrumNet, FulcrumBalancing, FulcrumProxyProtocol  pure: stdlib + Synchronization only, no I/O, no Foundation
+//                                                       (FulcrumNet also holds SystemHostResolver, getaddrinfo)
 //   FulcrumDNS                                          pure: DNS messages and resolv.conf text (FulcrumNet + stdlib)
 //   FulcrumConfig                                       file format -> validated model (Yams, Foundation), no I/O beyond reading the file
 //   FulcrumEngine                                       the Linux data plane (epoll, splice); takes plain settings, never the config
