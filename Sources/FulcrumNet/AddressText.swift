@@ -55,7 +55,7 @@ public enum AddressText {
     }
 
     /// DNS names (RFC 1123 labels), plus `_`, which container platforms use in service names.
-    static func isValidHostname(_ host: Substring) -> Bool {
+    public static func isValidHostname(_ host: Substring) -> Bool {
         let name = host.hasSuffix(".") ? host.dropLast() : host
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
