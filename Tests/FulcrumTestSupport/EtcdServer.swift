@@ -115,6 +115,15 @@ public final class EtcdServer: @unchecked Sendable {
         try self.call("/v3/kv/deleterange", ["key": Self.base64(key)])
     }
 
+    /// Deletes every key under `prefix` in one write (one revision: a watcher sees it as one change).
+    public func deletePrefix(_ prefix: String) throws {
+        var end = Array(prefix.utf8)
+        end[end.count - 1] += 1
+        try self.call(
+            "/v3/kv/deleterange",
+            ["key": Self.base64(prefix), "range_end": Data(end).base64EncodedString()])
+    }
+
     private var logURL: URL { self.folder.url.appendingPathComponent("etcd.log") }
 
     private var control: AdminClient {
