@@ -90,6 +90,7 @@ let package = Package(
                 "FulcrumNet", "FulcrumBalancing", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -6,6 +6,7 @@ import FulcrumHealth
 import FulcrumNet
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The control plane: owns the running configuration and every service's backends, turns them into routing tables
 /// for the engine, and applies every change — a reload, a health transition, an admin API call — one at a time
@@ -243,12 +244,21 @@ public actor Controller {
         return .applied(comparison.lines)
     }
 
-    /// Reads and validates the configuration file off the actor: host names in `backends` are resolved with the
-    /// blocking system resolver, which must hold up neither the control plane nor the health transitions meanwhile.
+    /// Reads and validates the configuration file off the actor and off the concurrency pool: host names in
+    /// `backends` are resolved with the blocking system resolver (seconds, when a DNS server is slow), which must
+    /// hold up neither the control plane nor one of the pool's few threads. NIO's pool for blocking work runs it.
     private func loadConfigurationFile() async -> ConfigLoadResult {
-        let loader = self.loader
-        let path = self.configuration.sourcePath
-        return await Task.detached { loader.load(path: path) }.value
+        await Self.blocking { [loader = self.loader, path = self.configuration.sourcePath] in loader.load(path: path) }
+    }
+
+    /// Runs `work`, which blocks, on NIO's thread pool for blocking work.
+    static func blocking<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(work)
+        } catch {
+            // The pool is only inactive once the process is shutting down; do the work here then.
+            return work()
+        }
     }
 
     /// What a reload would change, without applying it: the `fulcrum diff` lines against the running

@@ -44,8 +44,8 @@ extension Controller {
             endpoint = literal
         case .success(.hostname(let host, let port)):
             let resolver = self.loader.resolver
-            // getaddrinfo blocks: keep it off the actor's executor.
-            let result = await Task.detached { resolver.resolve(host: host, port: port) }.value
+            // getaddrinfo blocks: keep it off the actor and off the concurrency pool.
+            let result = await Self.blocking { resolver.resolve(host: host, port: port) }
             switch result {
             case .success(let resolved): endpoint = resolved
             case .failure(let failure):
