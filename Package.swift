@@ -3,9 +3,13 @@ import PackageDescription
 
 // Module borders follow what each module may touch (README.md, "Layout", says what each one is for):
 //   FulcrumNet, FulcrumBalancing, FulcrumProxyProtocol  pure: stdlib + Synchronization only, no I/O, no Foundation
+//                                                       (FulcrumNet also holds SystemHostResolver, getaddrinfo)
+//   FulcrumDNS                                          pure: DNS messages and resolv.conf text (FulcrumNet + stdlib)
 //   FulcrumConfig                                       file format -> validated model (Yams, Foundation), no I/O beyond reading the file
 //   FulcrumEngine                                       the Linux data plane (epoll, splice); takes plain settings, never the config
 //   FulcrumHealth                                       health state machines (pure, clock-generic) and probers (SwiftNIO)
+//   FulcrumDiscovery                                    registry clients (etcd via async-http-client, DNS via FulcrumDNS
+//                                                       over SwiftNIO) and the pure rules for what their answers do
 //   FulcrumControl                                      orchestration: config -> routing snapshots, reload, drain, stats
 //   FulcrumAdmin                                        admin HTTP server (Hummingbird), metrics exposition, status page
 //   fulcrum                                             the executable: CLI, logging/metrics bootstrap, signals
@@ -34,6 +38,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The few Linux calls Swift's Glibc module does not expose (splice, accept4, pipe2, epoll_event access,
@@ -43,6 +48,7 @@ let package = Package(
         .target(name: "FulcrumNet", swiftSettings: swiftSettings),
         .target(name: "FulcrumBalancing", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
         .target(name: "FulcrumProxyProtocol", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
+        .target(name: "FulcrumDNS", dependencies: ["FulcrumNet"], swiftSettings: swiftSettings),
         .target(
             name: "FulcrumConfig",
             dependencies: ["FulcrumNet", "FulcrumBalancing", .product(name: "Yams", package: "Yams")],
@@ -52,6 +58,18 @@ let package = Package(
             name: "FulcrumEngine",
             dependencies: [
                 "CFulcrumSys", "FulcrumNet", "FulcrumBalancing", "FulcrumProxyProtocol",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FulcrumDiscovery",
+            dependencies: [
+                "FulcrumNet", "FulcrumDNS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -69,16 +87,17 @@ let package = Package(
         .target(
             name: "FulcrumControl",
             dependencies: [
-                "FulcrumNet", "FulcrumBalancing", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth",
+                "FulcrumNet", "FulcrumBalancing", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "FulcrumAdmin",
             dependencies: [
-                "FulcrumNet", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth", "FulcrumControl",
+                "FulcrumNet", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth", "FulcrumControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -92,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "fulcrum",
             dependencies: [
-                "FulcrumNet", "FulcrumConfig", "FulcrumEngine", "FulcrumHealth", "FulcrumControl", "FulcrumAdmin",
+                "FulcrumNet", "FulcrumConfig", "FulcrumDiscovery", "FulcrumEngine", "FulcrumHealth", "FulcrumControl", "FulcrumAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,6 +136,17 @@ let package = Package(
         .testTarget(
             name: "FulcrumProxyProtocolTests",
             dependencies: ["FulcrumProxyProtocol", "FulcrumTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "FulcrumDNSTests", dependencies: ["FulcrumDNS"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FulcrumDiscoveryTests",
+            dependencies: [
+                "FulcrumDiscovery", "FulcrumDNS", "FulcrumNet", "FulcrumTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FulcrumConfigTests", dependencies: ["FulcrumConfig"], swiftSettings: swiftSettings),

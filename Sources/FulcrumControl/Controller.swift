@@ -1,10 +1,12 @@
 import FulcrumBalancing
 import FulcrumConfig
+import FulcrumDiscovery
 import FulcrumEngine
 import FulcrumHealth
 import FulcrumNet
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The control plane: owns the running configuration and every service's backends, turns them into routing tables
 /// for the engine, and applies every change — a reload, a health transition, an admin API call — one at a time
@@ -18,20 +20,32 @@ public actor Controller {
     var services: [RuntimeService] = []
     private let healthChanges: AsyncStream<HealthChange>
     private var backgroundTasks: [Task<Void, Never>] = []
+    /// Makes each service's registry client.
+    let discoverySources: DiscoverySourceFactory
+    /// One per service with `discovery`, by service name.
+    var discoveryAgents: [String: RunningDiscovery] = [:]
+    /// The last known good discovered backends, on disk.
+    var discoveryState: DiscoveryStateStore
+    /// The reload being applied, if any: the next one waits for it.
+    private var reloadInProgress: Task<Void, Never>?
 
     /// - Parameters:
     ///   - engine: the data plane, already started.
     ///   - configuration: the validated file to start with (`start()` applies it).
     ///   - loader: reads the file again on reload, with the same resolver.
     ///   - healthGroup: event loops for health probes (never the data plane's threads).
+    ///   - discoverySources: makes the registry clients of services with `discovery` (default: the real ones, on
+    ///     `healthGroup`).
     public init(
         engine: Engine, configuration: Configuration, loader: ConfigLoader, healthGroup: any EventLoopGroup,
-        logger: Logger
+        discoverySources: DiscoverySourceFactory? = nil, logger: Logger
     ) {
         self.engine = engine
         self.configuration = configuration
         self.loader = loader
         self.logger = logger
+        self.discoverySources = discoverySources ?? .registries(group: healthGroup, logger: logger)
+        self.discoveryState = DiscoveryStateStore(configuration: configuration, logger: logger)
         let (stream, continuation) = AsyncStream<HealthChange>.makeStream()
         self.healthChanges = stream
         var healthLogger = logger
@@ -68,12 +82,16 @@ public actor Controller {
                 await self?.collectDrainedBackends()
             }
         })
+        self.syncDiscoveryAgents()
     }
 
-    /// Stops health checking and housekeeping (the engine is stopped by its owner).
+    /// Stops discovery, health checking and housekeeping (the engine is stopped by its owner).
     public func stop() async {
         for task in self.backgroundTasks { task.cancel() }
         self.backgroundTasks.removeAll()
+        let agents = self.discoveryAgents.values.map(\.agent)
+        self.discoveryAgents.removeAll()
+        for agent in agents { await agent.stop() }
         await self.health.shutdown()
     }
 
@@ -162,8 +180,20 @@ public actor Controller {
 
     /// Re-reads the configuration file and applies it (SPEC §5): an invalid file changes nothing; a valid one is
     /// applied as a diff; a listener that cannot bind fails the whole reload and keeps the running configuration.
-    public func reload() -> ReloadOutcome {
-        let result = self.loader.load(path: self.configuration.sourcePath)
+    public func reload() async -> ReloadOutcome {
+        // The file is read off the actor (an await), so another reload could start meanwhile: chain them, so that
+        // reloads still apply one at a time and in the order they were asked for.
+        let previous = self.reloadInProgress
+        let reload = Task { () -> ReloadOutcome in
+            await previous?.value
+            return await self.performReload()
+        }
+        self.reloadInProgress = Task { _ = await reload.value }
+        return await reload.value
+    }
+
+    private func performReload() async -> ReloadOutcome {
+        let result = await self.loadConfigurationFile()
         guard let next = result.configuration else {
             for error in result.errors { self.logger.error("reload rejected: \(error)") }
             return .invalid(result.errors.map(\.description))
@@ -201,8 +231,11 @@ public actor Controller {
                 }
             }
         }
+        let previous = self.configuration
         self.services = nextServices
         self.configuration = next
+        self.discoveryState.configurationChanged(next)
+        self.syncDiscoveryAgents(previous: previous)
         self.updateHealthTargets()
         // The health carried over may have made a backend ineligible that the table above counted as unchecked.
         self.republish()
@@ -211,10 +244,27 @@ public actor Controller {
         return .applied(comparison.lines)
     }
 
+    /// Reads and validates the configuration file off the actor and off the concurrency pool: host names in
+    /// `backends` are resolved with the blocking system resolver (seconds, when a DNS server is slow), which must
+    /// hold up neither the control plane nor one of the pool's few threads. NIO's pool for blocking work runs it.
+    private func loadConfigurationFile() async -> ConfigLoadResult {
+        await Self.blocking { [loader = self.loader, path = self.configuration.sourcePath] in loader.load(path: path) }
+    }
+
+    /// Runs `work`, which blocks, on NIO's thread pool for blocking work.
+    static func blocking<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+        do {
+            return try await NIOThreadPool.singleton.runIfActive(work)
+        } catch {
+            // The pool is only inactive once the process is shutting down; do the work here then.
+            return work()
+        }
+    }
+
     /// What a reload would change, without applying it: the `fulcrum diff` lines against the running
     /// configuration, and for every hash service whose table would change, the share of flows that would move.
-    public func reloadDryRun() -> DryRunOutcome {
-        let result = self.loader.load(path: self.configuration.sourcePath)
+    public func reloadDryRun() async -> DryRunOutcome {
+        let result = await self.loadConfigurationFile()
         guard let next = result.configuration else { return .invalid(result.errors.map(\.description)) }
         let comparison = ConfigComparison(old: self.configuration, new: next)
         return .report(changes: comparison.lines, flowsMoved: comparison.flowsMoved)

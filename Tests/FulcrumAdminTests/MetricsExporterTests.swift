@@ -10,7 +10,7 @@ struct MetricsExporterTests {
     static func backend(_ address: String, total: Int, bytesIn: Int = 0, removing: Bool = false) -> BackendStatus {
         BackendStatus(
             address: address, endpoint: address, weight: 1, state: removing ? .draining : .enabled, health: .up,
-            removing: removing, fromFile: true, activeConnections: 0, totalConnections: total, bytesIn: bytesIn,
+            removing: removing, origin: .config, activeConnections: 0, totalConnections: total, bytesIn: bytesIn,
             bytesOut: 0, connectFailures: 0, maxConnections: nil)
     }
 

@@ -32,6 +32,18 @@ struct ConfigDiffTests {
         #expect(describeGlobalChanges(old: old, new: old).isEmpty)
     }
 
+    /// SPEC §8.1: any difference in `discovery` (added, removed, changed) is named `NAME: discovery changed`.
+    @Test func discoveryChangesAreNamedAsOne() throws {
+        let base = "services:\n  db:\n    listen: 0.0.0.0:5432\n    backends: []\n"
+        let dns = base + "    discovery: {dns: {name: db.internal, port: 5432}}\n"
+        let etcd = base + "    discovery: {etcd: {endpoints: http://127.0.0.1:2379, prefix: /db/}}\n"
+        let otherPrefix = base + "    discovery: {etcd: {endpoints: http://127.0.0.1:2379, prefix: /db2/}}\n"
+        for (old, new) in [(base, dns), (dns, base), (dns, etcd), (etcd, otherPrefix)] {
+            #expect(try self.changes(old, new).flatMap { $0.lines() } == ["db: discovery changed"])
+        }
+        #expect(try self.changes(etcd, etcd).isEmpty)
+    }
+
     @Test func orderAloneIsNoChange() throws {
         let changes = try self.changes(
             """

@@ -48,7 +48,7 @@ struct ConfigErrorCatalogueTests {
             name: "unknown top-level key without suggestion", yaml: "services: {}\nlisteners: []\n",
             expected: [
                 "fulcrum.yaml:1:1: warning: no services are defined",
-                "fulcrum.yaml:2:1: unknown key 'listeners' (expected one of: admin, shutdown_grace, services)",
+                "fulcrum.yaml:2:1: unknown key 'listeners' (expected one of: admin, shutdown_grace, state_dir, services)",
             ]
         ),
         Case(
@@ -89,13 +89,13 @@ struct ConfigErrorCatalogueTests {
             yaml: "services:\n  web:\n    balance: random\n",
             expected: [
                 "fulcrum.yaml:2:3: service 'web': missing required key 'listen'",
-                "fulcrum.yaml:2:3: service 'web': missing required key 'backends'",
+                "fulcrum.yaml:2:3: service 'web': missing required key 'backends' (or 'discovery')",
             ]
         ),
         Case(
             name: "service in flow style missing backends",
             yaml: "services:\n  web: {listen: 0.0.0.0:80}\n",
-            expected: ["fulcrum.yaml:2:3: service 'web': missing required key 'backends'"]
+            expected: ["fulcrum.yaml:2:3: service 'web': missing required key 'backends' (or 'discovery')"]
         ),
         Case(
             name: "unknown service key with suggestion",

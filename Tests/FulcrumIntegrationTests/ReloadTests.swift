@@ -368,6 +368,8 @@ struct ReloadTests {
 final class ConnectionLoop: @unchecked Sendable {
     // Counters and `stopping` are guarded by `lock`.
     private let listener: IPEndpoint
+    /// Bytes each backend sends first (a greeting) before it echoes; 0 for plain echo backends.
+    private let greeting: Int
     private let limit: Int
     private let duration: Duration
     private let lock = NSLock()
@@ -377,8 +379,9 @@ final class ConnectionLoop: @unchecked Sendable {
     private var succeededCount = 0
     private var failureList: [String] = []
 
-    init(listener: IPEndpoint, limit: Int, duration: Duration) {
+    init(listener: IPEndpoint, greeting: Int = 0, limit: Int, duration: Duration) {
         self.listener = listener
+        self.greeting = greeting
         self.limit = limit
         self.duration = duration
     }
@@ -404,7 +407,14 @@ final class ConnectionLoop: @unchecked Sendable {
             if self.lock.withLock({ self.stopping }) || ContinuousClock.now >= deadline { return }
             self.lock.withLock { self.attemptedCount += 1 }
             do {
-                try EndToEnd.exchange(self.listener, payload: Array(String(format: "reload-%06d", index).utf8))
+                let payload = Array(String(format: "reload-%06d", index).utf8)
+                let client = try TestSocket.connect(to: self.listener, timeout: .seconds(5))
+                defer { client.close() }
+                if self.greeting > 0 { _ = try client.receive(exactly: self.greeting) }
+                try client.send(payload)
+                guard try client.receive(exactly: payload.count) == payload else {
+                    throw EndToEndError("echo differs")
+                }
                 self.lock.withLock { self.succeededCount += 1 }
             } catch {
                 self.lock.withLock { self.failureList.append("#\(index): \(error)") }

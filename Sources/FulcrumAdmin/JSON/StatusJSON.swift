@@ -1,4 +1,5 @@
 import FulcrumControl
+import FulcrumDiscovery
 import FulcrumHealth
 
 /// The admin API's JSON objects (SPEC §3, §7), fields in the SPEC's order.
@@ -22,8 +23,23 @@ enum StatusJSON {
             members.append(("udp_sessions_active", .int(service.udpSessionsActive)))
             members.append(("datagrams_dropped", .int(service.datagramsDropped)))
         }
+        if let discovery = service.discovery { members.append(("discovery", Self.discovery(discovery))) }
         members.append(("backends", .array(service.backends.map(Self.backend))))
         return .object(members)
+    }
+
+    /// SPEC §8.1: `{"source", "backends", "last_success", "error", "held"}`, plus the running totals.
+    static func discovery(_ status: DiscoveryStatus) -> JSONValue {
+        .object([
+            ("source", .string(status.kind.rawValue)),
+            ("backends", .int(status.backends)),
+            ("last_success", status.lastSuccessNanoseconds.map { .string(Timestamp.iso8601(nanoseconds: $0)) } ?? .null),
+            ("error", status.error.map { .string($0) } ?? .null),
+            ("held", .int(status.held)),
+            ("errors_total", .int(status.errorsTotal)),
+            ("held_total", .int(status.heldTotal)),
+            ("rejected_entries_total", .int(status.rejectedTotal)),
+        ])
     }
 
     static func backend(_ backend: BackendStatus) -> JSONValue {
@@ -40,7 +56,7 @@ enum StatusJSON {
         ]
         if let maxConnections = backend.maxConnections { members.append(("max_connections", .int(maxConnections))) }
         if backend.endpoint != backend.address { members.append(("resolved", .string(backend.endpoint))) }
-        members.append(("origin", .string(backend.fromFile ? "config" : "api")))
+        members.append(("origin", .string(backend.origin.rawValue)))
         if backend.removing { members.append(("removing", .bool(true))) }
         return .object(members)
     }

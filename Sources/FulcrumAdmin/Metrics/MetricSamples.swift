@@ -1,4 +1,5 @@
 import FulcrumControl
+import FulcrumDiscovery
 import FulcrumHealth
 import Prometheus
 
@@ -37,6 +38,19 @@ struct MetricFamily: Sendable {
     static let tableInfo = MetricFamily(
         name: "fulcrum_balancer_table_info",
         help: "Always 1; the fingerprint label identifies the lookup table of a source_hash or maglev service.")
+
+    // SPEC §8.1.
+    static let discoveryErrors = MetricFamily(
+        name: "fulcrum_discovery_errors_total",
+        help: "Failed registry attempts (unreachable, timed out, error answers) of the service's discovery.")
+    static let discoveryBackends = MetricFamily(
+        name: "fulcrum_discovery_backends", help: "Backends the service's discovery provides now.")
+    static let discoveryHeld = MetricFamily(
+        name: "fulcrum_discovery_updates_held_total",
+        help: "Registry updates held by the mass-removal guard (max_drop) before being applied.")
+    static let discoveryRejected = MetricFamily(
+        name: "fulcrum_discovery_rejected_entries_total",
+        help: "Registry entries skipped because they do not name a backend (etcd values that are not addresses).")
 
     // Additions.
     static let backendWeight = MetricFamily(
@@ -107,6 +121,13 @@ struct MetricSamples {
         }
         if let fingerprint = service.tableFingerprint {
             self.gauge(.tableInfo, serviceLabel + [("fingerprint", fingerprint)], 1)
+        }
+        if let discovery = service.discovery {
+            let labels = serviceLabel + [("source", discovery.kind.rawValue)]
+            self.counter(.discoveryErrors, labels, Double(discovery.errorsTotal))
+            self.gauge(.discoveryBackends, labels, Double(discovery.backends))
+            self.counter(.discoveryHeld, labels, Double(discovery.heldTotal))
+            self.counter(.discoveryRejected, labels, Double(discovery.rejectedTotal))
         }
         // A deleted backend drains while a new one with the same address may already serve: one series per address
         // (the label set), so their figures add up.

@@ -159,6 +159,15 @@ let info = null, infoAt = 0;
 let failures = 0;
 
 const $ = (id) => document.getElementById(id);
+// A service's discovery: its registry, how many backends it gives, and an outage or a held update in red.
+const discoveryFigure = (discovery) => {
+  if (!discovery) return "";
+  const trouble = discovery.error ? ` <span class="tag hot" title="${esc(discovery.error)}">unreachable</span>`
+    : discovery.held > 0 ? ` <span class="tag hot">update held</span>` : "";
+  return `<span>${esc(discovery.source)} <b>${formatCount(discovery.backends)}</b>${trouble}</span>`;
+};
+// Where a backend came from, when not the configuration file.
+const ORIGINS = { api: "added by API", dns: "from DNS", etcd: "from etcd" };
 const esc = (text) => String(text).replace(/[&<>"']/g,
   (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]));
 
@@ -323,6 +332,7 @@ function render(data, now) {
       `<span>total <b class="svc-total" data-value="${service.total_connections}">${formatCount(service.total_connections)}</b></span>` +
       `<span>new/s <b>${formatRate(sample.rate)}</b></span>` +
       (service.protocol === "udp" ? `<span>UDP sessions <b>${formatCount(service.udp_sessions_active || 0)}</b></span>` : "") +
+      discoveryFigure(service.discovery) +
       `<span class="rejections">rejected ${chips || '<b class="zero">0</b>'}</span>`;
     card.querySelector(".conn-head").innerHTML =
       `<span class="title">Connections</span>` +
@@ -350,7 +360,7 @@ function render(data, now) {
       totals.backends += 1; if (b.health !== "down") totals.up += 1;
       const state = b.removing ? "removing" : b.state;
       return `<tr class="${b.removing ? "removing" : ""}" data-backend="${esc(b.address)}" data-total="${b.total_connections}" data-active="${b.active_connections}">` +
-        `<td><span class="addr mono">${esc(b.address)}</span>${b.origin === "api" ? '<span class="origin">added by API</span>' : ""}</td>` +
+        `<td><span class="addr mono">${esc(b.address)}</span>${ORIGINS[b.origin] ? '<span class="origin">' + ORIGINS[b.origin] + '</span>' : ""}</td>` +
         `<td><span class="pill ${b.state}">${esc(state)}</span></td>` +
         `<td><span class="pill ${b.health}">${esc(b.health)}</span></td>` +
         `<td class="num${b.weight === 0 ? " zero" : ""}">${b.weight}</td>` +

@@ -15,6 +15,8 @@ public struct ConfigChange: Sendable, Equatable, CustomStringConvertible {
         case sectionAdded(key: String)
         /// A section present only in the old file.
         case sectionRemoved(key: String)
+        /// A section whose settings differ, named as a whole (`discovery changed`).
+        case sectionChanged(key: String)
         /// A secret that differs; its values are never shown.
         case secretChanged(key: String)
     }
@@ -33,6 +35,7 @@ public struct ConfigChange: Sendable, Equatable, CustomStringConvertible {
         case .settingChanged(let key, let old, let new): return "\(key) \(old) -> \(new)"
         case .sectionAdded(let key): return "\(key) added"
         case .sectionRemoved(let key): return "\(key) removed"
+        case .sectionChanged(let key): return "\(key) changed"
         case .secretChanged(let key): return "\(key) changed"
         }
     }

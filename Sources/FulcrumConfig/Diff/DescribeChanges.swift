@@ -36,6 +36,9 @@ public func describeGlobalChanges(old: Configuration, new: Configuration) -> [St
             "shutdown_grace: \(DurationText.format(old.shutdownGrace)) -> \(DurationText.format(new.shutdownGrace))"
         )
     }
+    if old.stateDirectory != new.stateDirectory {
+        lines.append("state_dir: \(old.stateDirectory ?? "none") -> \(new.stateDirectory ?? "none")")
+    }
     switch (old.admin, new.admin) {
     case (nil, nil):
         break
@@ -89,6 +92,8 @@ enum ServiceComparison {
         setting("proxy_protocol", old.proxyProtocol.rawValue, new.proxyProtocol.rawValue)
         setting("accept_proxy_protocol", "\(old.acceptProxyProtocol)", "\(new.acceptProxyProtocol)")
         changes += self.healthCheckChanges(from: old.healthCheck, to: new.healthCheck)
+        // SPEC §8.1 names any difference of the section, added and removed included, as one change.
+        if old.discovery != new.discovery { changes.append(ConfigChange(.sectionChanged(key: "discovery"))) }
         changes += self.backendChanges(from: old.backends, to: new.backends)
         return changes
     }

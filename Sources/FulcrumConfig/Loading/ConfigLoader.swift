@@ -1,3 +1,4 @@
+import FulcrumNet
 import Yams
 
 /// Reads a configuration file (YAML, SPEC §2) into a validated `Configuration`, reporting every problem at once

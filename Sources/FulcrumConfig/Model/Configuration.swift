@@ -10,12 +10,19 @@ public struct Configuration: Sendable, Equatable {
     public var services: [ServiceConfig]
     /// The file the configuration came from (as given on the command line), for messages and relative paths.
     public var sourcePath: String
+    /// `state_dir` (resolved against the file's folder), where state that outlives the process is kept (the last
+    /// known good discovered backends); `nil`: next to the configuration file.
+    public var stateDirectory: String?
 
-    public init(admin: AdminSettings?, shutdownGrace: Duration, services: [ServiceConfig], sourcePath: String) {
+    public init(
+        admin: AdminSettings?, shutdownGrace: Duration, services: [ServiceConfig], sourcePath: String,
+        stateDirectory: String? = nil
+    ) {
         self.admin = admin
         self.shutdownGrace = shutdownGrace
         self.services = services
         self.sourcePath = sourcePath
+        self.stateDirectory = stateDirectory
     }
 
     public static let defaultShutdownGrace: Duration = .seconds(30)
@@ -66,13 +73,16 @@ public struct ServiceConfig: Sendable, Equatable {
     public var proxyProtocol: ProxyProtocolVersion
     public var acceptProxyProtocol: Bool
     public var healthCheck: HealthCheckConfig?
+    /// Backends written in the file; with `discovery`, the pool is these plus what discovery finds.
     public var backends: [BackendConfig]
+    public var discovery: DiscoveryConfig?
 
     public init(
         name: String, protocol: TransportProtocol, listen: [IPEndpoint], balance: BalanceAlgorithm, hashKey: HashKey,
         connectTimeout: Duration, idleTimeout: Duration, retries: Int, maxConnections: Int?,
         maxConnectionsPerSource: Int?, allow: [CIDR]?, deny: [CIDR], proxyProtocol: ProxyProtocolVersion,
-        acceptProxyProtocol: Bool, healthCheck: HealthCheckConfig?, backends: [BackendConfig]
+        acceptProxyProtocol: Bool, healthCheck: HealthCheckConfig?, backends: [BackendConfig],
+        discovery: DiscoveryConfig? = nil
     ) {
         self.name = name
         self.protocol = `protocol`
@@ -90,6 +100,7 @@ public struct ServiceConfig: Sendable, Equatable {
         self.acceptProxyProtocol = acceptProxyProtocol
         self.healthCheck = healthCheck
         self.backends = backends
+        self.discovery = discovery
     }
 
     public static let defaultConnectTimeout: Duration = .seconds(3)

@@ -69,6 +69,10 @@ struct ConfigValidator {
         if let entry = entries["shutdown_grace"] {
             shutdownGrace = self.duration(entry, allowZero: true, context: "") ?? shutdownGrace
         }
+        var stateDirectory: String?
+        if let entry = entries["state_dir"], let written = self.string(entry, context: "") {
+            stateDirectory = self.stateDirectory(written, at: entry.value)
+        }
         var services: [ServiceConfig] = []
         if let entry = entries["services"] {
             services = self.services(entry)
@@ -77,7 +81,9 @@ struct ConfigValidator {
         }
 
         guard !self.diagnostics.hasErrors else { return nil }
-        return Configuration(admin: admin, shutdownGrace: shutdownGrace, services: services, sourcePath: sourcePath)
+        return Configuration(
+            admin: admin, shutdownGrace: shutdownGrace, services: services, sourcePath: sourcePath,
+            stateDirectory: stateDirectory)
     }
 
     /// `services:`, a mapping from name to settings. An empty mapping is valid (a warning): reloading to no

@@ -94,11 +94,12 @@ extension ConfigValidator {
             self.healthCheck($0, transport: transport, serviceContext: context)
         }
 
+        let discovery = entries["discovery"].flatMap { self.discovery($0, serviceContext: context) }
         var backends: [BackendConfig] = []
         if let entry = entries["backends"] {
             backends = self.backends(entry, serviceName: name, context: context)
-        } else {
-            self.error(context, "missing required key 'backends'", at: keyNode)
+        } else if entries["discovery"] == nil {
+            self.error(context, "missing required key 'backends' (or 'discovery')", at: keyNode)
         }
 
         guard self.diagnostics.errorCount == errorsBefore else { return nil }
@@ -106,7 +107,8 @@ extension ConfigValidator {
             name: name, protocol: transport, listen: listen, balance: balance, hashKey: hashKey,
             connectTimeout: connectTimeout, idleTimeout: idleTimeout, retries: retries, maxConnections: maxConnections,
             maxConnectionsPerSource: maxConnectionsPerSource, allow: allow, deny: deny, proxyProtocol: proxyProtocol,
-            acceptProxyProtocol: acceptProxyProtocol, healthCheck: healthCheck, backends: backends
+            acceptProxyProtocol: acceptProxyProtocol, healthCheck: healthCheck, backends: backends,
+            discovery: discovery
         )
     }
 

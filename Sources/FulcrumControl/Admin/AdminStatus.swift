@@ -1,4 +1,5 @@
 import FulcrumBalancing
+import FulcrumDiscovery
 import FulcrumEngine
 import FulcrumHealth
 
@@ -17,8 +18,8 @@ public struct BackendStatus: Sendable, Equatable {
     public var health: BackendHealth
     /// Deleted: it leaves the list when its last connection ends.
     public var removing: Bool
-    /// Listed in the configuration file (as opposed to added through the API).
-    public var fromFile: Bool
+    /// `config`, `api`, `dns` or `etcd` (SPEC §8.1).
+    public var origin: BackendOrigin
     /// Open connections or UDP sessions (connect attempts in progress included).
     public var activeConnections: Int
     /// Connections (or UDP sessions) established with it so far.
@@ -63,6 +64,8 @@ public struct ServiceStatus: Sendable {
     public var connectDuration: ConnectDurationSnapshot
     /// In the order they were configured or added; a deleted one stays until it has drained.
     public var backends: [BackendStatus]
+    /// What the service's discovery is doing (`nil` without `discovery`).
+    public var discovery: DiscoveryStatus?
 }
 
 /// A snapshot of `fulcrum_connect_duration_seconds` for one service.

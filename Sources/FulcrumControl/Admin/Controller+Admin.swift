@@ -44,8 +44,8 @@ extension Controller {
             endpoint = literal
         case .success(.hostname(let host, let port)):
             let resolver = self.loader.resolver
-            // getaddrinfo blocks: keep it off the actor's executor.
-            let result = await Task.detached { resolver.resolve(host: host, port: port) }.value
+            // getaddrinfo blocks: keep it off the actor and off the concurrency pool.
+            let result = await Self.blocking { resolver.resolve(host: host, port: port) }
             switch result {
             case .success(let resolved): endpoint = resolved
             case .failure(let failure):
@@ -60,7 +60,7 @@ extension Controller {
             throw AdminError(.conflict, "service '\(name)' already has a backend '\(address)'")
         }
         let added = self.services[serviceIndex].addBackend(
-            address: address, endpoint: endpoint, weight: weight, maxConnections: nil, fromFile: false)
+            address: address, endpoint: endpoint, weight: weight, maxConnections: nil, origin: .api)
         self.updateHealthTargets()
         self.republish()
         self.logger.notice(
@@ -195,7 +195,8 @@ extension Controller {
             connectDuration: ConnectDurationSnapshot(
                 bounds: DurationHistogram.bounds, cumulativeCounts: histogram.cumulative,
                 sumSeconds: histogram.sumSeconds),
-            backends: service.backends.map { Self.status(of: $0) }
+            backends: service.backends.map { Self.status(of: $0) },
+            discovery: self.discoveryStatus(of: service.name)
         )
     }
 
@@ -207,7 +208,7 @@ extension Controller {
             state: backend.adminState,
             health: backend.health,
             removing: backend.removing,
-            fromFile: backend.fromFile,
+            origin: backend.origin,
             activeConnections: backend.stats.activeConnections,
             totalConnections: backend.stats.totalConnections,
             bytesIn: backend.stats.bytesIn,

@@ -3,6 +3,22 @@ import FulcrumEngine
 import FulcrumHealth
 import FulcrumNet
 
+/// Where a backend came from (the API's `origin`): its identity is its address *and* its origin, because a reload
+/// re-applies the file (dropping what the API added) but keeps what discovery found (SPEC §8.1).
+public enum BackendOrigin: String, Sendable, Equatable {
+    /// Listed under `backends` in the configuration file.
+    case config
+    /// Added with `POST .../backends`.
+    case api
+    /// Found by `discovery.dns`.
+    case dns
+    /// Found by `discovery.etcd`.
+    case etcd
+
+    /// Discovered by a registry rather than written by someone.
+    public var isDiscovered: Bool { self == .dns || self == .etcd }
+}
+
 /// `enabled` or `draining`, as the admin API spells it.
 public enum BackendAdminState: String, Sendable, Equatable, Codable {
     case enabled
@@ -21,8 +37,8 @@ struct RuntimeBackend {
     var adminState: BackendAdminState
     /// Deleted (by the API or a reload): drains, then disappears once its last connection ends.
     var removing: Bool
-    /// Came from the configuration file (as opposed to `POST .../backends`).
-    var fromFile: Bool
+    /// The file, the API or a registry.
+    var origin: BackendOrigin
     var health: BackendHealth
     let stats: BackendStats
 

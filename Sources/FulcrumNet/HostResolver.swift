@@ -1,5 +1,4 @@
 import Glibc
-import FulcrumNet
 
 /// Why a host name could not be resolved, as a short phrase for the error message.
 public struct HostResolutionError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -8,8 +7,10 @@ public struct HostResolutionError: Error, Sendable, Equatable, CustomStringConve
     public var description: String { self.message }
 }
 
-/// Turns a backend's host name into an address when the configuration is loaded (and again at every reload).
-/// Tests inject a fake; production uses `SystemHostResolver`.
+/// Turns a backend's host name into an address: when the configuration is loaded (and again at every reload), and
+/// for host names in a registry's entries. Tests inject a fake; production uses `SystemHostResolver`. The one place
+/// in FulcrumNet that leaves the process (getaddrinfo may ask a DNS server): callers keep it off threads that must
+/// not block.
 public protocol HostResolver: Sendable {
     /// The endpoint for `host` (a DNS name, never an IP literal) and `port`, or why there is none.
     func resolve(host: String, port: UInt16) -> Result<IPEndpoint, HostResolutionError>

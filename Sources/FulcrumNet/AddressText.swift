@@ -1,7 +1,6 @@
-import FulcrumNet
-
 /// `listen` and backend `address` strings: `A.B.C.D:PORT`, `[IPV6]:PORT` and (backends only) `HOST:PORT`.
-/// Public so that a backend POSTed to the admin API is read by exactly the rules of the configuration file.
+/// Public, and here rather than in FulcrumConfig, so that a backend POSTed to the admin API and one named by a
+/// registry (an etcd value) are read by exactly the rules of the configuration file.
 public enum AddressText {
     public enum Parsed: Equatable, Sendable {
         case literal(IPEndpoint)
@@ -56,7 +55,7 @@ public enum AddressText {
     }
 
     /// DNS names (RFC 1123 labels), plus `_`, which container platforms use in service names.
-    static func isValidHostname(_ host: Substring) -> Bool {
+    public static func isValidHostname(_ host: Substring) -> Bool {
         let name = host.hasSuffix(".") ? host.dropLast() : host
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
